@@ -1,0 +1,58 @@
+#include "cfg/cfg_reader.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace rnnc {
+
+const CfgOption* CfgSection::find(const std::string& key) const {
+  for (const auto& o : options)
+    if (o.key == key) return &o;
+  return nullptr;
+}
+
+CfgFile parse_cfg(const std::string& text, const std::string& path) {
+  CfgFile cfg;
+  cfg.path = path;
+  std::istringstream in(text);
+  std::string raw;
+  int line_no = 0;
+  while (std::getline(in, raw)) {
+    ++line_no;
+    int column = 1;
+    while (column <= static_cast<int>(raw.size()) && std::isspace(static_cast<unsigned char>(raw[column - 1]))) ++column;
+    std::string line;
+    for (char ch : raw)
+      if (!std::isspace(static_cast<unsigned char>(ch))) line += ch;
+    SourceLoc loc{path, line_no, column};
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line[0] == '[') {
+      if (line.back() != ']' || line.size() < 3)
+        throw CompileError(loc, fmt::format("a section header looks like [rnn], got '{}'", line));
+      cfg.sections.push_back(CfgSection{line.substr(1, line.size() - 2), loc, {}});
+      continue;
+    }
+    size_t eq = line.find('=');
+    if (eq == std::string::npos)
+      throw CompileError(loc, fmt::format("expected key=value or a [section], got '{}'", line));
+    if (eq == 0) throw CompileError(loc, fmt::format("'{}' has no key before '='", line));
+    if (eq + 1 == line.size()) throw CompileError(loc, fmt::format("'{}' has no value after '='", line));
+    if (cfg.sections.empty())
+      throw CompileError(loc, fmt::format("'{}' comes before any section; the file must start with [net]", line));
+    cfg.sections.back().options.push_back(CfgOption{line.substr(0, eq), line.substr(eq + 1), loc});
+  }
+  return cfg;
+}
+
+CfgFile read_cfg(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw CompileError(fmt::format("{}: error: cannot open the cfg file", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parse_cfg(ss.str(), path);
+}
+
+}  // namespace rnnc

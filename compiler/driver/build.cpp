@@ -1,0 +1,118 @@
+#include "driver/build.h"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "diag.h"
+#include "emit/embedded.h"
+
+namespace fs = std::filesystem;
+
+namespace rnnc {
+
+namespace {
+
+void write_text(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream f(p, std::ios::binary);
+  f << text;
+  f.close();
+  if (!f) throw CompileError(fmt::format("error: cannot write {}", p.string()));
+}
+
+uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+fs::path cache_root() {
+  if (const char* d = std::getenv("RNNC_CACHE")) return d;
+  if (const char* x = std::getenv("XDG_CACHE_HOME")) return fs::path(x) / "rnnc";
+  if (const char* h = std::getenv("HOME")) return fs::path(h) / ".cache" / "rnnc";
+  return fs::temp_directory_path() / "rnnc-cache";
+}
+
+int run_command(const std::string& cmd, std::string& output) {
+  std::string full = cmd + " 2>&1";
+  FILE* p = popen(full.c_str(), "r");
+  if (!p) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) output.append(buf, n);
+  int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+std::string host_cxx_flags() {
+  // -ffp-contract=off: no fused multiply-adds, so fp32 sums round as darknet's do.
+  return "-std=c++17 -O3 -march=native -ffp-contract=off -pthread";
+}
+
+void write_source_tree(const std::string& dir, const std::string& source, const std::string& model_name) {
+  fs::path d(dir);
+  write_text(d / "program.cpp", source);
+  for (const auto& f : embedded_files()) {
+    std::string path = f.path;
+    if (path.rfind("rnnc/", 0) == 0) write_text(d / path, f.text);
+  }
+  write_text(d / "CMakeLists.txt",
+             fmt::format("# Builds the program rnnc generated, without rnnc.\n"
+                         "cmake_minimum_required(VERSION 3.16)\n"
+                         "project({0} CXX)\n"
+                         "if(NOT CMAKE_BUILD_TYPE)\n  set(CMAKE_BUILD_TYPE Release)\nendif()\n"
+                         "add_executable({0} program.cpp)\n"
+                         "target_include_directories({0} PRIVATE ${{CMAKE_CURRENT_SOURCE_DIR}})\n"
+                         "target_compile_options({0} PRIVATE {1})\n"
+                         "target_link_options({0} PRIVATE -pthread)\n",
+                         model_name, host_cxx_flags()));
+}
+
+void build_binary(const std::string& source, const std::string& model_name, const BuildOptions& opts) {
+  std::string flags = host_cxx_flags();
+  std::string key_text = source + "\n" + opts.cxx + "\n" + flags;
+  for (const auto& f : embedded_files()) key_text += f.text;
+  std::string key = fmt::format("{:016x}", fnv1a(key_text));
+  fs::path cached = cache_root() / key / model_name;
+  fs::path out = fs::absolute(opts.output);
+  if (opts.use_cache && fs::exists(cached)) {
+    if (opts.verbose) fmt::print(stderr, "rnnc: {} is cached ({})\n", model_name, cached.string());
+  } else {
+    fs::path work = cache_root() / (key + ".build." + std::to_string(getpid()));
+    fs::remove_all(work);
+    write_source_tree(work.string(), source, model_name);
+    fs::path tmp_bin = work / model_name;
+    std::string cmd = fmt::format("{} {} -I {} {} -o {}", opts.cxx, flags, quote(work.string()),
+                                  quote((work / "program.cpp").string()), quote(tmp_bin.string()));
+    if (opts.verbose) fmt::print(stderr, "rnnc: {}\n", cmd);
+    std::string log;
+    int rc = run_command(cmd, log);
+    if (rc != 0) {
+      throw CompileError(fmt::format("error: the C++ compiler failed on the code emitted for {} (exit {}); the source is "
+                                     "in {}\n{}",
+                                     model_name, rc, work.string(), log));
+    }
+    fs::create_directories(cached.parent_path());
+    fs::rename(tmp_bin, cached);
+    fs::remove_all(work);
+  }
+  fs::path tmp_out = out;
+  tmp_out += ".rnnc-tmp";
+  fs::copy_file(cached, tmp_out, fs::copy_options::overwrite_existing);
+  fs::rename(tmp_out, out);
+}
+
+}  // namespace rnnc

@@ -1,0 +1,26 @@
+// Turns emitted source into a binary: writes it beside the runtime headers in
+// a build folder and runs the host C++ compiler. Binaries are cached by a
+// hash of everything that goes into them.
+#pragma once
+#include <string>
+
+namespace rnnc {
+
+struct BuildOptions {
+  std::string cxx = "c++";
+  std::string output;         // the binary to write
+  bool use_cache = true;
+  bool verbose = false;
+};
+
+// Writes SOURCE as DIR/program.cpp with the runtime under DIR/rnnc/ and a
+// CMakeLists.txt that builds it without rnnc.
+void write_source_tree(const std::string& dir, const std::string& source, const std::string& model_name);
+
+// Throws CompileError when the compiler fails.
+void build_binary(const std::string& source, const std::string& model_name, const BuildOptions& opts);
+
+// The flags the host compiler gets (also written into the CMakeLists.txt).
+std::string host_cxx_flags();
+
+}  // namespace rnnc

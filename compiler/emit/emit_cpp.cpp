@@ -1,0 +1,231 @@
+#include "emit/emit_cpp.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <stdexcept>
+
+#include "emit/embedded.h"
+
+namespace rnnc {
+
+std::string camel(const std::string& name) {
+  std::string out;
+  bool up = true;
+  for (char ch : name) {
+    if (ch == '.' || ch == '_') {
+      up = true;
+      continue;
+    }
+    out += up ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch))) : ch;
+    up = false;
+  }
+  return out;
+}
+
+std::string fill_template(const std::string& tmpl, const std::vector<std::pair<std::string, std::string>>& holes) {
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    size_t open = tmpl.find("{{", at);
+    if (open == std::string::npos) break;
+    size_t close = tmpl.find("}}", open);
+    if (close == std::string::npos) throw std::logic_error("template: unclosed {{");
+    std::string key = tmpl.substr(open + 2, close - open - 2);
+    const std::string* value = nullptr;
+    for (auto& h : holes)
+      if (h.first == key) value = &h.second;
+    if (!value) throw std::logic_error("template: no value for {{" + key + "}}");
+    out += tmpl.substr(at, open - at);
+    out += *value;
+    at = close + 2;
+  }
+  out += tmpl.substr(at);
+  return out;
+}
+
+namespace {
+
+std::string member(const Dense& d) {  // "rnn0.input" -> "rnn0_input"
+  std::string s = d.name;
+  for (char& ch : s)
+    if (ch == '.') ch = '_';
+  return s;
+}
+
+std::string act(Activation a) { return fmt::format("rnnc::Act::{}", activation_enum_name(a)); }
+
+std::string cpp_string(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string float_literal(float v) {
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s + "f";
+}
+
+class Emitter {
+ public:
+  Emitter(const Model& m, const Plan& p, const EmitOptions& o) : m_(m), p_(p), o_(o) {}
+
+  std::string run() {
+    for (size_t i = 0; i < m_.layers.size(); ++i) layer(m_.layers[i], p_.layers[i]);
+    std::string passes = p_.applied.empty() ? "none (plain reference kernels)" : fmt::format("{}", fmt::join(p_.applied, ", "));
+    std::string ns = "model_" + identifier(m_.name);
+    const Layer& last = m_.layers.back();
+    return fill_template(embedded_file("templates/program.cpp.tmpl"),
+                         {{"CFG", m_.cfg_path},
+                          {"SUMMARY", m_.summary()},
+                          {"PASSES", passes},
+                          {"INCLUDES", fmt::format("#include \"rnnc/inference_kernels.h\"\n#include \"rnnc/reference_kernels.h\"\n#include \"rnnc/train.h\"")},
+                          {"NAMESPACE", ns},
+                          {"CONSTANTS", constants_},
+                          {"INFO", info()},
+                          {"PARAMS", params_},
+                          {"FILE_ORDER", fmt::format("{}", fmt::join(file_order_, ", "))},
+                          {"BUILD_ORDER", fmt::format("{}", fmt::join(build_order_, ", "))},
+                          {"INFERENCE_MEMBERS", members_},
+                          {"TEMPERATURE", float_literal(last.kind == LayerKind::Softmax ? last.temperature : 1.f)},
+                          {"PREPARE", prepare_},
+                          {"RESET", reset_.empty() ? "    // no recurrent state\n" : reset_},
+                          {"STEP", step_},
+                          {"TRAINING", ""},
+                          {"MAIN", fmt::format("int main(int argc, char** argv) {{ return rnnc::run_program<{}::Model>(argc, argv); }}\n", ns)}});
+  }
+
+ private:
+  static std::string identifier(const std::string& s) {
+    std::string out;
+    for (char ch : s) out += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+    return out;
+  }
+
+  std::string info() const {
+    return fmt::format("{{{}, {}, kInputs, {}ull, {}ull, {}, \"cpu fp32\"}}", cpp_string(m_.name), cpp_string(m_.cfg_path),
+                       m_.init_rand_calls(), m_.parameters(), cpp_string(m_.summary()));
+  }
+
+  // The current layer's input, as an expression, and whether it is the one-hot character.
+  void layer(const Layer& l, const LayerPlan& lp) {
+    std::string C = camel(l.name);
+    std::string in_const = prev_out_const_.empty() ? "kInputs" : prev_out_const_;
+    if (l.index == 0) constants_ += fmt::format("constexpr int kInputs = {};  // bytes the model reads\n", m_.net.inputs);
+    constants_ += fmt::format("// [{}] {}, {}\n", layer_kind_name(l.kind), l.name, l.loc.str());
+    constants_ += fmt::format("constexpr int k{}In = {};\n", C, in_const);
+    constants_ += fmt::format("constexpr int k{}Out = {};\n", C, l.outputs);
+    std::string out_const = fmt::format("k{}Out", C);
+
+    for (const Dense& d : l.dense) {
+      std::string din = d.in == l.inputs ? fmt::format("k{}In", C) : out_const;
+      params_ += fmt::format("    rnnc::DenseParams {}{{\"{}\", {}, {}, {}}};\n", member(d), d.name, din, out_const,
+                             d.batch_norm ? "true" : "false");
+      file_order_.push_back("&params." + member(d));
+    }
+    for (int b : l.build_order) build_order_.push_back("&params." + member(l.dense[b]));
+
+    std::string x = prev_y_;  // input buffer ("" for the one-hot character)
+    bool onehot = x.empty();
+    std::string& s = step_;
+    s += fmt::format("    // [{}] {} ({}): {}\n", layer_kind_name(l.kind), l.name, l.loc.str(), describe(l, lp));
+    if (o_.inject_error_in_layer == l.index)
+      s += fmt::format("    rnnc_injected_error_for_{}();  // test-only: a line that does not compile\n", l.name);
+    if (onehot && !lp.one_hot_input && l.kind != LayerKind::Softmax) {
+      // The plain path multiplies by an explicit one-hot vector, as darknet does.
+      members_ += "  float onehot[kInputs] = {};\n";
+      s += "    onehot[c] = 1;\n";
+      x = "onehot";
+    }
+    std::string y = l.name + "_y";
+    switch (l.kind) {
+      case LayerKind::Rnn: {
+        std::string h = l.name + "_h";
+        members_ += fmt::format("  float {}[{}] = {{}};  // recurrent state\n", h, out_const);
+        reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), 0.f);\n", h);
+        const Dense &di = l.dense[0], &ds = l.dense[1], &dout = l.dense[2];
+        if (lp.fused_step) {
+          fold(di, lp.one_hot_input);
+          fold(ds, false);
+          fold(dout, false);
+          s += fmt::format("    rnnc::rnn_step<k{0}In, {1}, {2}, {3}, {4}>(folded_{5}, folded_{6}, {7}, {8}, {9});\n", C,
+                           out_const, act(l.activation), l.shortcut ? "true" : "false",
+                           lp.one_hot_input ? "true" : "false", member(di), member(ds),
+                           lp.one_hot_input ? "nullptr" : x, lp.one_hot_input ? "c" : "0", h);
+          s += fmt::format("    rnnc::dense_forward<{0}, {0}, {1}>(folded_{2}, {3}, {4});\n", out_const,
+                           act(l.activation), member(dout), h, y);
+        } else {
+          s += fmt::format("    rnnc::reference::rnn_step<{}>(params.{}, params.{}, {}, {}, {});\n", act(l.activation),
+                           member(di), member(ds), x, l.shortcut ? "true" : "false", h);
+          s += fmt::format("    rnnc::reference::dense_forward<{}>(params.{}, {}, {});\n", act(l.activation),
+                           member(dout), h, y);
+        }
+        break;
+      }
+      case LayerKind::Connected: {
+        const Dense& d = l.dense[0];
+        if (lp.fold_batch_norm) {
+          fold(d, lp.one_hot_input);
+          if (lp.one_hot_input)
+            s += fmt::format("    rnnc::dense_gather<k{0}In, {1}, {2}>(folded_{3}, c, {4});\n", C, out_const,
+                             act(l.activation), member(d), y);
+          else
+            s += fmt::format("    rnnc::dense_forward<k{0}In, {1}, {2}>(folded_{3}, {4}, {5});\n", C, out_const,
+                             act(l.activation), member(d), x, y);
+        } else {
+          s += fmt::format("    rnnc::reference::dense_forward<{}>(params.{}, {}, {});\n", act(l.activation), member(d), x, y);
+        }
+        break;
+      }
+      case LayerKind::Softmax:
+        if (onehot) throw CompileError(l.loc, "a [softmax] cannot be the first layer");
+        s += fmt::format("    rnnc::softmax<{}, {}>({}, temperature, {});\n", out_const, l.groups, x, y);
+        break;
+      case LayerKind::Lstm:
+      case LayerKind::Gru:
+        throw CompileError(l.loc, fmt::format("rnnc cannot emit [{}] layers yet", layer_kind_name(l.kind)));
+    }
+    if (x == "onehot") s += "    onehot[c] = 0;\n";
+    members_ += fmt::format("  float {}[{}] = {{}};  // {}'s output\n", y, out_const, l.name);
+    if (&l == &m_.layers.back()) s += fmt::format("    return {};\n", y);
+    prev_y_ = y;
+    prev_out_const_ = out_const;
+  }
+
+  void fold(const Dense& d, bool gather) {
+    members_ += fmt::format("  rnnc::InferenceDense folded_{};  // {}{}\n", member(d), d.batch_norm ? "batch norm folded in" : "no batch norm",
+                            gather ? ", stored [in][out] for the gather" : "");
+    prepare_ += fmt::format("    folded_{0} = rnnc::{1}(params.{0});\n", member(d), gather ? "prepare_gather" : "prepare_dense");
+  }
+
+  static std::string describe(const Layer& l, const LayerPlan& lp) {
+    switch (l.kind) {
+      case LayerKind::Rnn:
+        return lp.fused_step ? fmt::format("h = act(input({})) + act(self(h)){}, one fused kernel; y = act(output(h))",
+                                           lp.one_hot_input ? "gathered row" : "x", l.shortcut ? " + h" : "")
+                             : "input, self and output sub-layers as separate passes (reference)";
+      case LayerKind::Connected:
+        return lp.one_hot_input ? "y = act(W[:, c] + b), a gather" : "y = act(W x + b)";
+      case LayerKind::Softmax:
+        return fmt::format("softmax over {} group(s), with the temperature", l.groups);
+      default:
+        return "";
+    }
+  }
+
+  const Model& m_;
+  const Plan& p_;
+  const EmitOptions& o_;
+  std::string constants_, params_, members_, prepare_, reset_, step_, prev_y_, prev_out_const_;
+  std::vector<std::string> file_order_, build_order_;
+};
+
+}  // namespace
+
+std::string emit_cpp(const Model& m, const Plan& plan, const EmitOptions& opts) { return Emitter(m, plan, opts).run(); }
+
+}  // namespace rnnc

@@ -1,0 +1,26 @@
+// Writes one C++ translation unit for a model, from templates/program.cpp.tmpl,
+// against the runtime's headers. Names come from the cfg's layers, sizes are
+// named constants, and each block says which cfg section it came from.
+#pragma once
+#include <string>
+
+#include "ir/model.h"
+#include "passes/plan.h"
+
+namespace rnnc {
+
+struct EmitOptions {
+  // Test-only: emit a line that does not compile, attributed to this layer
+  // (index into Model::layers), to show that errors point at the cfg.
+  int inject_error_in_layer = -1;
+};
+
+std::string emit_cpp(const Model& m, const Plan& plan, const EmitOptions& opts = {});
+
+// "rnn0" -> "Rnn0", for constant names.
+std::string camel(const std::string& name);
+
+// Fills {{KEY}} holes in a template; an unknown or unfilled hole is an error.
+std::string fill_template(const std::string& tmpl, const std::vector<std::pair<std::string, std::string>>& holes);
+
+}  // namespace rnnc

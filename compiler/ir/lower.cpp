@@ -1,0 +1,289 @@
+#include "ir/lower.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+namespace rnnc {
+
+namespace {
+
+// Reads a section's options with darknet's defaults, strictly typed.
+class Options {
+ public:
+  explicit Options(const CfgSection& s) : s_(s) {}
+
+  const CfgOption* find(const char* key) const {
+    const CfgOption* o = s_.find(key);
+    if (o) o->used = true;
+    return o;
+  }
+
+  int integer(const char* key, int def) const {
+    const CfgOption* o = find(key);
+    if (!o) return def;
+    char* end = nullptr;
+    errno = 0;
+    long v = std::strtol(o->value.c_str(), &end, 10);
+    if (*end || errno || v < -2147483647L || v > 2147483647L)
+      throw CompileError(o->loc, fmt::format("'{}' expects an integer, got '{}'", key, o->value));
+    return static_cast<int>(v);
+  }
+
+  int positive(const char* key, int def) const {
+    int v = integer(key, def);
+    if (v <= 0) throw CompileError(loc_of(key), fmt::format("'{}' must be at least 1, got {}", key, v));
+    return v;
+  }
+
+  bool flag(const char* key, bool def) const {
+    int v = integer(key, def ? 1 : 0);
+    if (v != 0 && v != 1) throw CompileError(loc_of(key), fmt::format("'{}' is 0 or 1, got {}", key, v));
+    return v == 1;
+  }
+
+  float real(const char* key, float def) const {
+    const CfgOption* o = find(key);
+    if (!o) return def;
+    return parse_real(o->value, *o, key);
+  }
+
+  std::string str(const char* key, const std::string& def) const {
+    const CfgOption* o = find(key);
+    return o ? o->value : def;
+  }
+
+  // "1000,1500" -> {1000, 1500}
+  std::vector<std::string> list(const char* key) const {
+    std::vector<std::string> out;
+    const CfgOption* o = find(key);
+    if (!o) return out;
+    size_t start = 0;
+    while (true) {
+      size_t comma = o->value.find(',', start);
+      out.push_back(o->value.substr(start, comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return out;
+  }
+
+  SourceLoc loc_of(const char* key) const {
+    const CfgOption* o = s_.find(key);
+    return o ? o->loc : s_.loc;
+  }
+
+  static float parse_real(const std::string& text, const CfgOption& o, const char* key) {
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end || errno || !std::isfinite(v))
+      throw CompileError(o.loc, fmt::format("'{}' expects a number, got '{}'", key, text));
+    return static_cast<float>(v);
+  }
+
+  // darknet's "Unused field" note, and a duplicate key's.
+  void report_unused(Diagnostics& d) const {
+    for (size_t i = 0; i < s_.options.size(); ++i) {
+      const CfgOption& o = s_.options[i];
+      if (s_.find(o.key) != &o) {
+        d.warn(o.loc, fmt::format("'{}' is set twice in [{}]; the first value is used", o.key, s_.type));
+        continue;
+      }
+      if (!o.used) d.warn(o.loc, fmt::format("unused field '{} = {}' in [{}]", o.key, o.value, s_.type));
+    }
+  }
+
+ private:
+  const CfgSection& s_;
+};
+
+Activation read_activation(const Options& o, const char* def) {
+  std::string name = o.str("activation", def);
+  auto a = activation_from_name(name);
+  if (!a)
+    throw CompileError(o.loc_of("activation"),
+                       fmt::format("unknown activation '{}'; darknet's are: {}", name, all_activation_names()));
+  return *a;
+}
+
+NetOptions read_net(const Options& o) {
+  NetOptions n;
+  int batch = o.positive("batch", 1);
+  n.learning_rate = o.real("learning_rate", .001f);
+  n.momentum = o.real("momentum", .9f);
+  n.decay = o.real("decay", .0001f);
+  n.subdivisions = o.positive("subdivisions", 1);
+  n.time_steps = o.positive("time_steps", 1);
+  if (batch % n.subdivisions != 0)
+    throw CompileError(o.loc_of("subdivisions"),
+                       fmt::format("batch={} does not divide into subdivisions={}", batch, n.subdivisions));
+  n.batch = batch / n.subdivisions * n.time_steps;
+  n.adam = o.flag("adam", false);
+  if (n.adam) {
+    n.B1 = o.real("B1", .9f);
+    n.B2 = o.real("B2", .999f);
+    n.eps = o.real("eps", .0000001f);
+  }
+  int h = o.integer("height", 0), w = o.integer("width", 0), c = o.integer("channels", 0);
+  n.inputs = o.integer("inputs", h * w * c);
+  if (n.inputs <= 0)
+    throw CompileError(o.loc_of("inputs"), "[net] needs inputs= (256 for a char-RNN over bytes)");
+  std::string policy = o.str("policy", "constant");
+  auto p = policy_from_name(policy);
+  if (!p)
+    throw CompileError(o.loc_of("policy"),
+                       fmt::format("unknown policy '{}'; darknet's are constant, step, steps, exp, poly, sigmoid, random",
+                                   policy));
+  n.policy = *p;
+  n.burn_in = o.integer("burn_in", 0);
+  n.power = o.real("power", 4);
+  if (n.policy == Policy::Step) {
+    n.step = o.positive("step", 1);
+    n.scale = o.real("scale", 1);
+  } else if (n.policy == Policy::Steps) {
+    auto steps = o.list("steps"), scales = o.list("scales");
+    if (steps.empty() || scales.empty())
+      throw CompileError(o.loc_of("policy"), "policy=steps needs both steps= and scales=");
+    if (steps.size() != scales.size())
+      throw CompileError(o.loc_of("scales"), fmt::format("steps= has {} values but scales= has {}", steps.size(), scales.size()));
+    const CfgOption* so = o.find("steps");
+    const CfgOption* sc = o.find("scales");
+    for (size_t i = 0; i < steps.size(); ++i) {
+      n.steps.push_back(static_cast<int>(Options::parse_real(steps[i], *so, "steps")));
+      n.scales.push_back(Options::parse_real(scales[i], *sc, "scales"));
+    }
+  } else if (n.policy == Policy::Exp) {
+    n.gamma = o.real("gamma", 1);
+  } else if (n.policy == Policy::Sig) {
+    n.gamma = o.real("gamma", 1);
+    n.step = o.positive("step", 1);
+  }
+  n.max_batches = o.integer("max_batches", 0);
+  // Keys darknet's [net] reads for image models: accepted, meaningless here.
+  for (const char* k : {"max_crop", "min_crop", "max_ratio", "min_ratio", "center", "clip", "angle", "aspect",
+                        "saturation", "exposure", "hue", "random", "notruth"})
+    o.find(k);
+  return n;
+}
+
+Dense dense(const std::string& layer, const char* role, int in, int out, bool bn, Activation a) {
+  return Dense{role[0] ? layer + "." + role : layer, in, out, bn, a};
+}
+
+}  // namespace
+
+Model lower(const CfgFile& cfg, Diagnostics& diags) {
+  Model m;
+  m.cfg_path = cfg.path;
+  m.name = std::filesystem::path(cfg.path).stem().string();
+  if (cfg.sections.empty()) throw CompileError(SourceLoc{cfg.path, 0, 0}, "the cfg has no sections; it must start with [net]");
+  const CfgSection& first = cfg.sections[0];
+  if (first.type != "net" && first.type != "network")
+    throw CompileError(first.loc, fmt::format("the first section must be [net] or [network], got [{}]", first.type));
+  Options net_opts(first);
+  m.net = read_net(net_opts);
+  net_opts.report_unused(diags);
+
+  int inputs = m.net.inputs;
+  for (size_t i = 1; i < cfg.sections.size(); ++i) {
+    const CfgSection& s = cfg.sections[i];
+    Options o(s);
+    Layer l;
+    l.index = static_cast<int>(i) - 1;
+    l.loc = s.loc;
+    l.inputs = inputs;
+    std::string t = s.type;
+    if (t == "rnn") {
+      l.kind = LayerKind::Rnn;
+      l.name = fmt::format("rnn{}", l.index);
+      l.outputs = o.positive("output", 1);
+      l.activation = read_activation(o, "logistic");
+      l.batch_normalize = o.flag("batch_normalize", false);
+      l.shortcut = o.flag("shortcut", false);
+      l.dense = {dense(l.name, "input", inputs, l.outputs, l.batch_normalize, l.activation),
+                 dense(l.name, "self", l.outputs, l.outputs, l.batch_normalize, l.activation),
+                 dense(l.name, "output", l.outputs, l.outputs, l.batch_normalize, l.activation)};
+      l.build_order = {0, 1, 2};
+    } else if (t == "connected" || t == "conn") {
+      l.kind = LayerKind::Connected;
+      l.name = fmt::format("connected{}", l.index);
+      l.outputs = o.positive("output", 1);
+      l.activation = read_activation(o, "logistic");
+      l.batch_normalize = o.flag("batch_normalize", false);
+      l.dense = {dense(l.name, "", inputs, l.outputs, l.batch_normalize, l.activation)};
+      l.build_order = {0};
+    } else if (t == "softmax" || t == "soft") {
+      l.kind = LayerKind::Softmax;
+      l.name = fmt::format("softmax{}", l.index);
+      l.groups = o.positive("groups", 1);
+      l.temperature = o.real("temperature", 1);
+      if (!(l.temperature > 0)) throw CompileError(o.loc_of("temperature"), "temperature must be above 0");
+      if (inputs % l.groups != 0)
+        throw CompileError(o.loc_of("groups"), fmt::format("groups={} does not divide the {} inputs", l.groups, inputs));
+      l.outputs = inputs;
+    } else if (t == "lstm") {
+      l.kind = LayerKind::Lstm;
+      l.name = fmt::format("lstm{}", l.index);
+      l.outputs = o.positive("output", 1);
+      l.batch_normalize = o.flag("batch_normalize", false);
+      bool bn = l.batch_normalize;
+      auto lin = Activation::Linear;
+      // File order: wi wf wo wg (recurrent, on h), then ui uf uo ug (on x).
+      l.dense = {dense(l.name, "wi", l.outputs, l.outputs, bn, lin), dense(l.name, "wf", l.outputs, l.outputs, bn, lin),
+                 dense(l.name, "wo", l.outputs, l.outputs, bn, lin), dense(l.name, "wg", l.outputs, l.outputs, bn, lin),
+                 dense(l.name, "ui", inputs, l.outputs, bn, lin),    dense(l.name, "uf", inputs, l.outputs, bn, lin),
+                 dense(l.name, "uo", inputs, l.outputs, bn, lin),    dense(l.name, "ug", inputs, l.outputs, bn, lin)};
+      l.build_order = {5, 4, 7, 6, 1, 0, 3, 2};  // uf ui ug uo wf wi wg wo
+    } else if (t == "gru") {
+      l.kind = LayerKind::Gru;
+      l.name = fmt::format("gru{}", l.index);
+      l.outputs = o.positive("output", 1);
+      l.batch_normalize = o.flag("batch_normalize", false);
+      l.tanh = o.flag("tanh", false);
+      bool bn = l.batch_normalize;
+      auto lin = Activation::Linear;
+      // File order: wz wr wh (recurrent), then uz ur uh (on x).
+      l.dense = {dense(l.name, "wz", l.outputs, l.outputs, bn, lin), dense(l.name, "wr", l.outputs, l.outputs, bn, lin),
+                 dense(l.name, "wh", l.outputs, l.outputs, bn, lin), dense(l.name, "uz", inputs, l.outputs, bn, lin),
+                 dense(l.name, "ur", inputs, l.outputs, bn, lin),    dense(l.name, "uh", inputs, l.outputs, bn, lin)};
+      l.build_order = {3, 0, 4, 1, 5, 2};  // uz wz ur wr uh wh
+    } else {
+      throw CompileError(s.loc, fmt::format("unknown section [{}]; rnnc compiles [net], [rnn], [lstm], [gru], "
+                                            "[connected] and [softmax]",
+                                            t));
+    }
+    // Keys darknet reads for every layer; rnnc has no use for them.
+    for (const char* k : {"truth", "onlyforward", "stopbackward", "dontsave", "dontload", "numload", "dontloadscales",
+                          "learning_rate", "smooth"})
+      if (const CfgOption* opt = o.find(k)) diags.warn(opt->loc, fmt::format("rnnc ignores '{}' in [{}]", k, t));
+    o.report_unused(diags);
+    inputs = l.outputs;
+    m.layers.push_back(std::move(l));
+  }
+  if (m.layers.empty()) throw CompileError(first.loc, "the cfg has a [net] but no layers");
+  return m;
+}
+
+void check_text_model(const Model& m) {
+  if (m.net.inputs > 256)
+    throw CompileError(SourceLoc{m.cfg_path, 0, 0},
+                       fmt::format("inputs={} but a char-RNN reads bytes: at most 256 inputs", m.net.inputs));
+  const Layer& last = m.layers.back();
+  if (last.kind != LayerKind::Softmax)
+    throw CompileError(last.loc, fmt::format("the last layer is [{}], but a char-RNN ends in a [softmax] over its {} "
+                                             "inputs, to predict the next character",
+                                             layer_kind_name(last.kind), m.net.inputs));
+  if (last.outputs != m.net.inputs)
+    throw CompileError(last.loc, fmt::format("the [softmax] has {} outputs but the model reads {} characters; the "
+                                             "layer before it needs output={}",
+                                             last.outputs, m.net.inputs, m.net.inputs));
+  for (const Layer& l : m.layers)
+    if (l.kind == LayerKind::Softmax && &l != &last)
+      throw CompileError(l.loc, "a [softmax] can only be the last layer of a char-RNN");
+}
+
+}  // namespace rnnc

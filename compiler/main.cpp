@@ -1,0 +1,115 @@
+// rnnc: compiles a darknet char-RNN cfg into one specialised program.
+//   read -> lower -> passes -> emit -> build
+#include <fmt/format.h>
+
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "cfg/cfg_reader.h"
+#include "driver/build.h"
+#include "emit/emit_cpp.h"
+#include "ir/lower.h"
+#include "passes/plan.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: rnnc CFG [-o NAME] [--emit-only DIR] [--cxx COMPILER] [--no-fuse] [--no-cache] [-v]\n"
+    "  Compiles a darknet network description (cfg/rnn.cfg, ...) into one program with\n"
+    "  generate, valid and train commands (run it with --help).\n"
+    "  -o NAME          the program to write (default: the cfg's base name)\n"
+    "  --emit-only DIR  write the C++ source, the runtime and a CMakeLists.txt to DIR; build nothing\n"
+    "  --cxx COMPILER   the host C++ compiler (default: $CXX, else c++)\n"
+    "  --no-fuse        run no optimising pass: the plain reference kernels, darknet's order of operations\n"
+    "  --no-cache       rebuild even if this exact program was built before\n"
+    "  -v               say what is run\n";
+
+struct Args {
+  std::string cfg, output, emit_dir, cxx;
+  bool fuse = true, cache = true, verbose = false;
+  int inject_error_in_layer = -1;
+};
+
+[[noreturn]] void usage_error(const std::string& msg) {
+  fmt::print(stderr, "rnnc: {}\n{}", msg, kUsage);
+  std::exit(2);
+}
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  const char* env_cxx = std::getenv("CXX");
+  a.cxx = env_cxx && *env_cxx ? env_cxx : "c++";
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(s + " needs a value");
+      return argv[++i];
+    };
+    if (s == "-h" || s == "--help") {
+      fmt::print("{}", kUsage);
+      std::exit(0);
+    } else if (s == "-o") {
+      a.output = value();
+    } else if (s == "--emit-only") {
+      a.emit_dir = value();
+    } else if (s == "--cxx") {
+      a.cxx = value();
+    } else if (s == "--no-fuse") {
+      a.fuse = false;
+    } else if (s == "--no-cache") {
+      a.cache = false;
+    } else if (s == "-v") {
+      a.verbose = true;
+    } else if (s == "--test-inject-error") {  // test-only hook
+      a.inject_error_in_layer = std::atoi(value().c_str());
+    } else if (!s.empty() && s[0] == '-') {
+      usage_error("unknown option " + s);
+    } else if (a.cfg.empty()) {
+      a.cfg = s;
+    } else {
+      usage_error("one cfg at a time; got " + a.cfg + " and " + s);
+    }
+  }
+  if (a.cfg.empty()) usage_error("which cfg?");
+  if (a.output.empty()) a.output = std::filesystem::path(a.cfg).stem().string();
+  return a;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args args = parse_args(argc, argv);
+  try {
+    rnnc::Diagnostics diags;
+    rnnc::Model model = rnnc::lower(rnnc::read_cfg(args.cfg), diags);
+    for (const auto& w : diags.warnings) fmt::print(stderr, "{}\n", w);
+    rnnc::check_text_model(model);
+    rnnc::Plan plan = rnnc::make_plan(model, args.fuse);
+    rnnc::EmitOptions eo;
+    eo.inject_error_in_layer = args.inject_error_in_layer;
+    std::string source = rnnc::emit_cpp(model, plan, eo);
+    std::string name = std::filesystem::path(args.output).filename().string();
+    if (!args.emit_dir.empty()) {
+      rnnc::write_source_tree(args.emit_dir, source, name);
+      fmt::print(stderr, "rnnc: wrote {} (build it with: cmake -S {} -B build && cmake --build build)\n", args.emit_dir,
+                 args.emit_dir);
+      return 0;
+    }
+    rnnc::BuildOptions bo;
+    bo.cxx = args.cxx;
+    bo.output = args.output;
+    bo.use_cache = args.cache;
+    bo.verbose = args.verbose;
+    rnnc::build_binary(source, name, bo);
+    fmt::print(stderr, "rnnc: built {} ({}; {} parameters)\n", args.output, model.summary(), model.parameters());
+    return 0;
+  } catch (const rnnc::CompileError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "rnnc: {}\n", e.what());
+    return 1;
+  }
+}

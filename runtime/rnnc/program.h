@@ -1,0 +1,239 @@
+// The commands every generated program has: generate, valid, train, and a few
+// helpers, with darknet's flags and defaults. The model-specific parts (the
+// layers, their kernels) come from the generated Model class:
+//
+//   struct Model {
+//     static const ModelInfo& info();
+//     std::vector<DenseParams*> in_file_order();   // darknet's weights order
+//     std::vector<DenseParams*> in_build_order();  // darknet's init order
+//     void prepare_inference();                    // fold, lay out
+//     void set_temperature(float t);
+//     void reset_state();
+//     const float* step(int c);                    // probabilities of the next char
+//   };
+#pragma once
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "files.h"
+#include "flags.h"
+#include "random.h"
+#include "sampler.h"
+#include "weights_io.h"
+
+namespace rnnc {
+
+struct ModelInfo {
+  const char* name;        // the cfg's base name, as darknet names backups
+  const char* cfg;         // the cfg file rnnc compiled
+  int inputs;              // characters the model reads (and predicts)
+  uint64_t init_rand_calls;  // rand() calls darknet's weight init makes
+  uint64_t parameters;
+  const char* summary;     // one line: the layers
+  const char* backend;
+};
+
+inline void print_usage(const ModelInfo& m, const char* argv0) {
+  std::printf(
+      "%s: a char-RNN compiled by rnnc from %s\n  %s\n\n"
+      "usage:\n"
+      "  %s generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T]\n"
+      "      print N characters (default 1000) sampled after TEXT (default \"\\n\\n\");\n"
+      "      -srand seeds the generator (default: the time), -temp is the softmax temperature (default .7)\n"
+      "  %s valid WEIGHTS [-seed TEXT] < text\n"
+      "      bits per character of the text on stdin, as darknet prints them\n"
+      "  %s train [WEIGHTS] -file DATA [-clear] [-backup DIR] [-srand N] [-max_batches N]\n"
+      "      train on DATA; backups go to DIR (default backup/)\n"
+      "  %s init OUT [-srand N] [-scramble]\n"
+      "      write freshly initialised weights (-scramble also randomises biases and batch-norm statistics)\n"
+      "  %s probs WEIGHTS [-seed TEXT] < text\n"
+      "      print the model's output probabilities after each character of stdin (for tests)\n",
+      m.name, m.cfg, m.summary, argv0, argv0, argv0, argv0, argv0);
+}
+
+template <class Model>
+void print_model_line(const ModelInfo& m) {
+  std::fprintf(stderr, "%s: %s; %llu parameters; %s\n", m.name, m.summary,
+               static_cast<unsigned long long>(m.parameters), m.backend);
+}
+
+inline void check_text_seed(const std::string& seed, int inputs, bool allow_empty) {
+  if (seed.empty() && !allow_empty) fail("-seed must not be empty: the first character is what the model continues from");
+  for (unsigned char c : seed)
+    if (c >= inputs) fail("-seed holds byte %d, but the model reads only bytes 0..%d", c, inputs - 1);
+}
+
+template <class Model>
+std::unique_ptr<Model> load_for_inference(const std::string& path) {
+  auto m = std::make_unique<Model>();
+  load_weights(path, m->in_file_order(), Model::info().name);
+  m->prepare_inference();
+  return m;
+}
+
+template <class Model>
+int cmd_generate(Flags& f) {
+  const ModelInfo& info = Model::info();
+  long long len = f.integer("-len", 1000);
+  std::string seed = f.str("-seed", "\n\n");
+  long long rseed = f.integer("-srand", static_cast<long long>(std::time(nullptr)));
+  double temp = f.real("-temp", .7);
+  if (f.has("-tokens") || f.has("-tokenized")) fail("generate: word-level -tokens is not supported by rnnc");
+  std::string weights = f.positional();
+  f.finish("generate");
+  if (weights.empty()) fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T]");
+  if (len < 0) fail("-len must be 0 or more, got %lld", len);
+  if (!(temp > 0) || !std::isfinite(temp)) fail("-temp must be a number above 0, got %g", temp);
+  if (rseed < -2147483648LL || rseed > 4294967295LL) fail("-srand must fit in 32 bits, got %lld", rseed);
+  check_text_seed(seed, info.inputs, false);
+
+  // darknet seeds first, then builds (and so randomly initialises) the network.
+  GlibcRandom rng(static_cast<unsigned>(rseed));
+  rng.discard(info.init_rand_calls);
+  auto m = load_for_inference<Model>(weights);
+  m->set_temperature(static_cast<float>(temp));
+  print_model_line<Model>(info);
+
+  std::vector<float> p(info.inputs);
+  int c = 0;
+  for (size_t i = 0; i + 1 < seed.size(); ++i) {
+    c = static_cast<unsigned char>(seed[i]);
+    m->step(c);
+    std::putchar(c);
+  }
+  c = static_cast<unsigned char>(seed.back());
+  std::putchar(c);
+  for (long long i = 0; i < len; ++i) {
+    const float* out = m->step(c);
+    std::memcpy(p.data(), out, sizeof(float) * info.inputs);
+    c = sample_char(p.data(), info.inputs, rng);
+    std::putchar(c);
+  }
+  std::putchar('\n');
+  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+  return 0;
+}
+
+// Reads stdin whole and checks every byte is one the model takes.
+inline std::vector<unsigned char> read_stdin_text(int inputs) {
+  std::vector<unsigned char> text;
+  int ch;
+  while ((ch = std::getchar()) != EOF) {
+    if (ch >= inputs) fail("stdin: byte %d at offset %zu is outside the model's %d inputs", ch, text.size(), inputs);
+    text.push_back(static_cast<unsigned char>(ch));
+  }
+  return text;
+}
+
+template <class Model>
+int cmd_valid(Flags& f) {
+  const ModelInfo& info = Model::info();
+  std::string seed = f.str("-seed", "\n\n");
+  std::string weights = f.positional();
+  f.finish("valid");
+  if (weights.empty()) fail("valid: which weights file? usage: valid WEIGHTS [-seed TEXT] < text");
+  check_text_seed(seed, info.inputs, true);
+  auto m = load_for_inference<Model>(weights);
+  print_model_line<Model>(info);
+  for (unsigned char c : seed) m->step(c);
+  std::vector<unsigned char> text = read_stdin_text(info.inputs);
+  // darknet's arithmetic: a float running sum of log2 probabilities.
+  float sum = 0;
+  float log2 = std::log(2.);
+  int count = 0, words = 1;
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    int c = text[i], next = text[i + 1];
+    ++count;
+    if (next == ' ' || next == '\n' || next == '\t') ++words;
+    const float* out = m->step(c);
+    sum += std::log(static_cast<double>(out[next])) / log2;
+    std::printf("%d BPC: %4.4f   Perplexity: %4.4f    Word Perplexity: %4.4f\n", count, -sum / count,
+                std::pow(2, -sum / count), std::pow(2, -sum / words));
+  }
+  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+  return 0;
+}
+
+template <class Model>
+int cmd_probs(Flags& f) {
+  const ModelInfo& info = Model::info();
+  std::string seed = f.str("-seed", "");
+  std::string weights = f.positional();
+  f.finish("probs");
+  if (weights.empty()) fail("probs: which weights file?");
+  check_text_seed(seed, info.inputs, true);
+  auto m = load_for_inference<Model>(weights);
+  m->set_temperature(1.f);
+  for (unsigned char c : seed) m->step(c);
+  for (unsigned char c : read_stdin_text(info.inputs)) {
+    const float* out = m->step(c);
+    for (int j = 0; j < info.inputs; ++j) std::printf(j ? " %.9g" : "%.9g", out[j]);
+    std::putchar('\n');
+  }
+  return 0;
+}
+
+// darknet's initialisation: every dense weight sqrt(2/inputs)*uniform(-1,1)
+// in build order, biases 0, batch-norm scales 1.
+template <class Model>
+void init_weights(Model& m, GlibcRandom& rng) {
+  for (DenseParams* p : m.in_build_order()) {
+    float scale = std::sqrt(2. / p->in);
+    for (float& w : p->weights) w = scale * rng.uniform(-1, 1);
+  }
+}
+
+template <class Model>
+int cmd_init(Flags& f) {
+  long long rseed = f.integer("-srand", 0);
+  bool scramble = f.has("-scramble");
+  std::string out = f.positional();
+  f.finish("init");
+  if (out.empty()) fail("init: where to? usage: init OUT [-srand N] [-scramble]");
+  auto m = std::make_unique<Model>();
+  GlibcRandom rng(static_cast<unsigned>(rseed));
+  init_weights(*m, rng);
+  for (DenseParams* p : m->in_file_order()) {
+    if (p->batch_norm) p->rolling_variance.assign(p->out, 1.f);
+    if (!scramble) continue;
+    for (float& b : p->biases) b = rng.uniform(-.5, .5);
+    if (p->batch_norm)
+      for (int j = 0; j < p->out; ++j) {
+        p->scales[j] = rng.uniform(.5, 1.5);
+        p->rolling_mean[j] = rng.uniform(-.5, .5);
+        p->rolling_variance[j] = rng.uniform(.25, 2);
+      }
+  }
+  save_weights(out, m->in_file_order(), 0);
+  std::fprintf(stderr, "wrote %s\n", out.c_str());
+  return 0;
+}
+
+template <class Model>
+int cmd_train(Flags& f);
+
+template <class Model>
+int run_program(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
+  const ModelInfo& info = Model::info();
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    print_usage(info, argv[0]);
+    return argc < 2 ? 1 : 0;
+  }
+  std::string cmd = argv[1];
+  Flags f(argc, argv, 2);
+  if (cmd == "generate") return cmd_generate<Model>(f);
+  if (cmd == "valid") return cmd_valid<Model>(f);
+  if (cmd == "probs") return cmd_probs<Model>(f);
+  if (cmd == "init") return cmd_init<Model>(f);
+  if (cmd == "train") return cmd_train<Model>(f);
+  fail("unknown command '%s'; try: generate, valid, train, init, probs (or --help)", cmd.c_str());
+}
+
+}  // namespace rnnc

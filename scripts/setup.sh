@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what rnnc needs from Debian's packages, only where it is missing.
+set -euo pipefail
+need=()
+for p in cmake g++ make libfmt-dev doctest-dev libclang-14-dev libclang-cpp14-dev libopenblas-dev; do
+  dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
