@@ -160,8 +160,15 @@ inline void write_file_atomically(const std::string& path, const std::function<v
   }
 }
 
-inline void write_floats(FILE* f, const std::vector<float>& v) {
-  if (!v.empty()) std::fwrite(v.data(), sizeof(float), v.size(), f);
+// Writes v as little-endian float32, whatever the in-memory scalar.
+template <class T>
+inline void write_floats(FILE* f, const std::vector<T>& v) {
+  if constexpr (sizeof(T) == sizeof(float)) {
+    if (!v.empty()) std::fwrite(v.data(), sizeof(float), v.size(), f);
+  } else {
+    std::vector<float> tmp(v.begin(), v.end());
+    if (!tmp.empty()) std::fwrite(tmp.data(), sizeof(float), tmp.size(), f);
+  }
 }
 
 }  // namespace rnnc
@@ -271,8 +278,8 @@ namespace rnnc {
 // A dense sub-layer ready for inference: batch norm folded in
 // (FoldBatchNorm), weights laid out as the kernel reads them.
 struct InferenceDense {
-  std::vector<float> w;  // [out][in], or [in][out] when gathered
-  std::vector<float> b;  // [out]
+  std::vector<real> w;  // [out][in], or [in][out] when gathered
+  std::vector<real> b;  // [out]
 };
 
 // Weights for y = W x + b, rows contiguous.
@@ -286,7 +293,7 @@ inline InferenceDense prepare_dense(const DenseParams& p) {
 // so the projection of character c is one contiguous read.
 inline InferenceDense prepare_gather(const DenseParams& p) {
   InferenceDense d;
-  std::vector<float> w;
+  std::vector<real> w;
   fold_batchnorm(p, w, d.b);
   d.w.resize(w.size());
   for (int j = 0; j < p.out; ++j)
@@ -295,23 +302,23 @@ inline InferenceDense prepare_gather(const DenseParams& p) {
 }
 
 template <int N>
-inline float dot(const float* __restrict a, const float* __restrict x) {
-  float s = 0;
+inline real dot(const real* __restrict a, const real* __restrict x) {
+  real s = 0;
   for (int k = 0; k < N; ++k) s += a[k] * x[k];
   return s;
 }
 
 // y = act(W x + b).
 template <int IN, int OUT, Act A>
-inline void dense_forward(const InferenceDense& d, const float* __restrict x, float* __restrict y) {
-  const float* w = d.w.data();
+inline void dense_forward(const InferenceDense& d, const real* __restrict x, real* __restrict y) {
+  const real* w = d.w.data();
   for (int j = 0; j < OUT; ++j) y[j] = activate<A>(dot<IN>(w + static_cast<size_t>(j) * IN, x) + d.b[j]);
 }
 
 // y = act(W[:, c] + b) for a one-hot input c (OneHotGather): one row read.
 template <int IN, int OUT, Act A>
-inline void dense_gather(const InferenceDense& d, int c, float* __restrict y) {
-  const float* row = d.w.data() + static_cast<size_t>(c) * OUT;
+inline void dense_gather(const InferenceDense& d, int c, real* __restrict y) {
+  const real* row = d.w.data() + static_cast<size_t>(c) * OUT;
   for (int j = 0; j < OUT; ++j) y[j] = activate<A>(row[j] + d.b[j]);
 }
 
@@ -320,13 +327,13 @@ inline void dense_gather(const InferenceDense& d, int c, float* __restrict y) {
 // activations, and the state sum, in one pass over the outputs.
 //   h' = act(Wi x + bi) + act(Ws h + bs) (+ h when shortcut)
 template <int IN, int H, Act A, bool SHORTCUT, bool ONEHOT>
-inline void rnn_step(const InferenceDense& input, const InferenceDense& self, const float* x, int c, float* __restrict h) {
-  float next[H];
-  const float* row = ONEHOT ? input.w.data() + static_cast<size_t>(c) * H : nullptr;
+inline void rnn_step(const InferenceDense& input, const InferenceDense& self, const real* x, int c, real* __restrict h) {
+  real next[H];
+  const real* row = ONEHOT ? input.w.data() + static_cast<size_t>(c) * H : nullptr;
   for (int j = 0; j < H; ++j) {
-    float in = ONEHOT ? row[j] : dot<IN>(input.w.data() + static_cast<size_t>(j) * IN, x);
-    float a = activate<A>(in + input.b[j]);
-    float s = activate<A>(dot<H>(self.w.data() + static_cast<size_t>(j) * H, h) + self.b[j]);
+    real in = ONEHOT ? row[j] : dot<IN>(input.w.data() + static_cast<size_t>(j) * IN, x);
+    real a = activate<A>(in + input.b[j]);
+    real s = activate<A>(dot<H>(self.w.data() + static_cast<size_t>(j) * H, h) + self.b[j]);
     next[j] = SHORTCUT ? (h[j] + a) + s : a + s;
   }
   std::memcpy(h, next, sizeof next);
@@ -335,17 +342,17 @@ inline void rnn_step(const InferenceDense& input, const InferenceDense& self, co
 // darknet's softmax over each of GROUPS groups, with temperature; exp in
 // double as darknet calls it.
 template <int N, int GROUPS>
-inline void softmax(const float* x, float temperature, float* y) {
+inline void softmax(const real* x, real temperature, real* y) {
   constexpr int G = N / GROUPS;
   for (int g = 0; g < GROUPS; ++g) {
-    const float* in = x + g * G;
-    float* out = y + g * G;
-    float largest = -3.402823466e+38f;
+    const real* in = x + g * G;
+    real* out = y + g * G;
+    real largest = -3.402823466e+38f;
     for (int i = 0; i < G; ++i)
       if (in[i] > largest) largest = in[i];
-    float sum = 0;
+    real sum = 0;
     for (int i = 0; i < G; ++i) {
-      float e = static_cast<float>(dexp(in[i] / temperature - largest / temperature));
+      real e = static_cast<real>(dexp(in[i] / temperature - largest / temperature));
       sum += e;
       out[i] = e;
     }
@@ -363,26 +370,34 @@ inline void softmax(const float* x, float temperature, float* y) {
 #include <string>
 #include <vector>
 
+#ifndef RNNC_REAL
+#define RNNC_REAL float
+#endif
+
 namespace rnnc {
+
+// The scalar every parameter and activation is held in: float, as darknet;
+// double only in builds made for finite-difference gradient checks.
+using real = RNNC_REAL;
 
 struct DenseParams {
   std::string name;  // e.g. "rnn0.input", as the cfg names it
   int in = 0, out = 0;
   bool batch_norm = false;
-  std::vector<float> biases, weights, scales, rolling_mean, rolling_variance;
+  std::vector<real> biases, weights, scales, rolling_mean, rolling_variance;
   // Gradients, as darknet keeps them: the NEGATIVE gradient summed over the
   // batch, later turned into momentum. Allocated only for training.
-  std::vector<float> bias_updates, weight_updates, scale_updates;
+  std::vector<real> bias_updates, weight_updates, scale_updates;
   // Adam's second moments (the updates above are its first moments).
-  std::vector<float> bias_v, weight_v, scale_v;
+  std::vector<real> bias_v, weight_v, scale_v;
 
   DenseParams(std::string n, int in_, int out_, bool bn)
       : name(std::move(n)), in(in_), out(out_), batch_norm(bn),
         biases(out_), weights(static_cast<size_t>(in_) * out_) {
     if (bn) {
-      scales.assign(out_, 1.f);
-      rolling_mean.assign(out_, 0.f);
-      rolling_variance.assign(out_, 0.f);
+      scales.assign(out_, real(1));
+      rolling_mean.assign(out_, real(0));
+      rolling_variance.assign(out_, real(0));
     }
   }
 
@@ -392,14 +407,14 @@ struct DenseParams {
 
 // Folds inference batch norm into weights and bias, with darknet's epsilon
 // placement: y = (x - mean) / (sqrt(var) + .000001) * scale + bias.
-inline void fold_batchnorm(const DenseParams& p, std::vector<float>& w, std::vector<float>& b) {
+inline void fold_batchnorm(const DenseParams& p, std::vector<real>& w, std::vector<real>& b) {
   w = p.weights;
   b = p.biases;
   if (!p.batch_norm) return;
   for (int j = 0; j < p.out; ++j) {
     double k = p.scales[j] / (std::sqrt(static_cast<double>(p.rolling_variance[j])) + .000001f);
-    for (int i = 0; i < p.in; ++i) w[static_cast<size_t>(j) * p.in + i] = static_cast<float>(p.weights[static_cast<size_t>(j) * p.in + i] * k);
-    b[j] = static_cast<float>(p.biases[j] - p.rolling_mean[j] * k);
+    for (int i = 0; i < p.in; ++i) w[static_cast<size_t>(j) * p.in + i] = static_cast<real>(p.weights[static_cast<size_t>(j) * p.in + i] * k);
+    b[j] = static_cast<real>(p.biases[j] - p.rolling_mean[j] * k);
   }
 }
 
@@ -416,7 +431,7 @@ inline void fold_batchnorm(const DenseParams& p, std::vector<float>& w, std::vec
 //     void prepare_inference();                    // fold, lay out
 //     void set_temperature(float t);
 //     void reset_state();
-//     const float* step(int c);                    // probabilities of the next char
+//     const real* step(int c);                    // probabilities of the next char
 //   };
 #pragma once
 #include <cmath>
@@ -517,8 +532,8 @@ int cmd_generate(Flags& f) {
   c = static_cast<unsigned char>(seed.back());
   std::putchar(c);
   for (long long i = 0; i < len; ++i) {
-    const float* out = m->step(c);
-    std::memcpy(p.data(), out, sizeof(float) * info.inputs);
+    const real* out = m->step(c);
+    for (int j = 0; j < info.inputs; ++j) p[j] = static_cast<float>(out[j]);
     c = sample_char(p.data(), info.inputs, rng);
     std::putchar(c);
   }
@@ -558,7 +573,7 @@ int cmd_valid(Flags& f) {
     int c = text[i], next = text[i + 1];
     ++count;
     if (next == ' ' || next == '\n' || next == '\t') ++words;
-    const float* out = m->step(c);
+    const real* out = m->step(c);
     sum += std::log(static_cast<double>(out[next])) / log2;
     std::printf("%d BPC: %4.4f   Perplexity: %4.4f    Word Perplexity: %4.4f\n", count, -sum / count,
                 std::pow(2, -sum / count), std::pow(2, -sum / words));
@@ -576,11 +591,10 @@ int cmd_probs(Flags& f) {
   if (weights.empty()) fail("probs: which weights file?");
   check_text_seed(seed, info.inputs, true);
   auto m = load_for_inference<Model>(weights);
-  m->set_temperature(1.f);
   for (unsigned char c : seed) m->step(c);
   for (unsigned char c : read_stdin_text(info.inputs)) {
-    const float* out = m->step(c);
-    for (int j = 0; j < info.inputs; ++j) std::printf(j ? " %.9g" : "%.9g", out[j]);
+    const real* out = m->step(c);
+    for (int j = 0; j < info.inputs; ++j) std::printf(j ? " %.9g" : "%.9g", static_cast<double>(out[j]));
     std::putchar('\n');
   }
   return 0;
@@ -592,7 +606,7 @@ template <class Model>
 void init_weights(Model& m, GlibcRandom& rng) {
   for (DenseParams* p : m.in_build_order()) {
     float scale = std::sqrt(2. / p->in);
-    for (float& w : p->weights) w = scale * rng.uniform(-1, 1);
+    for (real& w : p->weights) w = scale * rng.uniform(-1, 1);
   }
 }
 
@@ -607,9 +621,9 @@ int cmd_init(Flags& f) {
   GlibcRandom rng(static_cast<unsigned>(rseed));
   init_weights(*m, rng);
   for (DenseParams* p : m->in_file_order()) {
-    if (p->batch_norm) p->rolling_variance.assign(p->out, 1.f);
+    if (p->batch_norm) p->rolling_variance.assign(p->out, real(1));
     if (!scramble) continue;
-    for (float& b : p->biases) b = rng.uniform(-.5, .5);
+    for (real& b : p->biases) b = rng.uniform(-.5, .5);
     if (p->batch_norm)
       for (int j = 0; j < p->out; ++j) {
         p->scales[j] = rng.uniform(.5, 1.5);
@@ -747,9 +761,9 @@ namespace rnnc::reference {
 
 // y = act(BN(W x) + b), darknet's forward_connected_layer at inference.
 template <Act A>
-inline void dense_forward(const DenseParams& p, const float* x, float* y) {
+inline void dense_forward(const DenseParams& p, const real* x, real* y) {
   for (int j = 0; j < p.out; ++j) {
-    float s = 0;
+    real s = 0;
     for (int k = 0; k < p.in; ++k) s += x[k] * p.weights[static_cast<size_t>(j) * p.in + k];
     y[j] = s;
   }
@@ -763,12 +777,12 @@ inline void dense_forward(const DenseParams& p, const float* x, float* y) {
 
 // h' = act(input(x)) + act(self(h)) (+ h), as three separate passes.
 template <Act A>
-inline void rnn_step(const DenseParams& input, const DenseParams& self, const float* x, bool shortcut, float* h) {
-  std::vector<float> a(input.out), s(self.out);
+inline void rnn_step(const DenseParams& input, const DenseParams& self, const real* x, bool shortcut, real* h) {
+  std::vector<real> a(input.out), s(self.out);
   dense_forward<A>(input, x, a.data());
   dense_forward<A>(self, h, s.data());
   for (int j = 0; j < input.out; ++j) {
-    float v = shortcut ? h[j] : 0.f;
+    real v = shortcut ? h[j] : real(0);
     v += a[j];
     v += s[j];
     h[j] = v;
@@ -874,15 +888,19 @@ inline WeightsHeader load_weights_from_bytes(const std::vector<unsigned char>& d
          path.c_str(), model.c_str(), want, h.bytes(), h.major, h.minor, h.revision, body % 4 ? "a partial float and " : "",
          body / 4);
   const unsigned char* at = data.data() + h.bytes();
-  auto take = [&](std::vector<float>& v) {
-    std::memcpy(v.data(), at, v.size() * 4);
+  auto take = [&](std::vector<real>& v) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      float x;
+      std::memcpy(&x, at + 4 * i, 4);
+      v[i] = x;
+    }
     at += v.size() * 4;
   };
   for (auto* p : layers) {
     take(p->biases);
     take(p->weights);
     if (h.transposed()) {
-      std::vector<float> t(p->weights.size());
+      std::vector<real> t(p->weights.size());
       for (int i = 0; i < p->in; ++i)
         for (int j = 0; j < p->out; ++j) t[static_cast<size_t>(j) * p->in + i] = p->weights[static_cast<size_t>(i) * p->out + j];
       p->weights.swap(t);
@@ -963,7 +981,7 @@ struct Model {
   }
 
   // Feeds character c; returns the probabilities of the next one.
-  const float* step(int c) {
+  const rnnc::real* step(int c) {
 {{STEP}}
   }
 {{TRAINING}}

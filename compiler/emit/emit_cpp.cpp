@@ -137,7 +137,7 @@ class Emitter {
       s += fmt::format("    rnnc_injected_error_for_{}();  // test-only: a line that does not compile\n", l.name);
     if (onehot && !lp.one_hot_input && l.kind != LayerKind::Softmax) {
       // The plain path multiplies by an explicit one-hot vector, as darknet does.
-      members_ += "  float onehot[kInputs] = {};\n";
+      members_ += "  rnnc::real onehot[kInputs] = {};\n";
       s += "    onehot[c] = 1;\n";
       x = "onehot";
     }
@@ -145,8 +145,8 @@ class Emitter {
     switch (l.kind) {
       case LayerKind::Rnn: {
         std::string h = l.name + "_h";
-        members_ += fmt::format("  float {}[{}] = {{}};  // recurrent state\n", h, out_const);
-        reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), 0.f);\n", h);
+        members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // recurrent state\n", h, out_const);
+        reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), rnnc::real(0));\n", h);
         const Dense &di = l.dense[0], &ds = l.dense[1], &dout = l.dense[2];
         if (lp.fused_step) {
           fold(di, lp.one_hot_input);
@@ -190,7 +190,7 @@ class Emitter {
         throw CompileError(l.loc, fmt::format("rnnc cannot emit [{}] layers yet", layer_kind_name(l.kind)));
     }
     if (x == "onehot") s += "    onehot[c] = 0;\n";
-    members_ += fmt::format("  float {}[{}] = {{}};  // {}'s output\n", y, out_const, l.name);
+    members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // {}'s output\n", y, out_const, l.name);
     if (&l == &m_.layers.back()) s += fmt::format("    return {};\n", y);
     prev_y_ = y;
     prev_out_const_ = out_const;

@@ -46,8 +46,15 @@ inline void write_file_atomically(const std::string& path, const std::function<v
   }
 }
 
-inline void write_floats(FILE* f, const std::vector<float>& v) {
-  if (!v.empty()) std::fwrite(v.data(), sizeof(float), v.size(), f);
+// Writes v as little-endian float32, whatever the in-memory scalar.
+template <class T>
+inline void write_floats(FILE* f, const std::vector<T>& v) {
+  if constexpr (sizeof(T) == sizeof(float)) {
+    if (!v.empty()) std::fwrite(v.data(), sizeof(float), v.size(), f);
+  } else {
+    std::vector<float> tmp(v.begin(), v.end());
+    if (!tmp.empty()) std::fwrite(tmp.data(), sizeof(float), tmp.size(), f);
+  }
 }
 
 }  // namespace rnnc

@@ -6,26 +6,34 @@
 #include <string>
 #include <vector>
 
+#ifndef RNNC_REAL
+#define RNNC_REAL float
+#endif
+
 namespace rnnc {
+
+// The scalar every parameter and activation is held in: float, as darknet;
+// double only in builds made for finite-difference gradient checks.
+using real = RNNC_REAL;
 
 struct DenseParams {
   std::string name;  // e.g. "rnn0.input", as the cfg names it
   int in = 0, out = 0;
   bool batch_norm = false;
-  std::vector<float> biases, weights, scales, rolling_mean, rolling_variance;
+  std::vector<real> biases, weights, scales, rolling_mean, rolling_variance;
   // Gradients, as darknet keeps them: the NEGATIVE gradient summed over the
   // batch, later turned into momentum. Allocated only for training.
-  std::vector<float> bias_updates, weight_updates, scale_updates;
+  std::vector<real> bias_updates, weight_updates, scale_updates;
   // Adam's second moments (the updates above are its first moments).
-  std::vector<float> bias_v, weight_v, scale_v;
+  std::vector<real> bias_v, weight_v, scale_v;
 
   DenseParams(std::string n, int in_, int out_, bool bn)
       : name(std::move(n)), in(in_), out(out_), batch_norm(bn),
         biases(out_), weights(static_cast<size_t>(in_) * out_) {
     if (bn) {
-      scales.assign(out_, 1.f);
-      rolling_mean.assign(out_, 0.f);
-      rolling_variance.assign(out_, 0.f);
+      scales.assign(out_, real(1));
+      rolling_mean.assign(out_, real(0));
+      rolling_variance.assign(out_, real(0));
     }
   }
 
@@ -35,14 +43,14 @@ struct DenseParams {
 
 // Folds inference batch norm into weights and bias, with darknet's epsilon
 // placement: y = (x - mean) / (sqrt(var) + .000001) * scale + bias.
-inline void fold_batchnorm(const DenseParams& p, std::vector<float>& w, std::vector<float>& b) {
+inline void fold_batchnorm(const DenseParams& p, std::vector<real>& w, std::vector<real>& b) {
   w = p.weights;
   b = p.biases;
   if (!p.batch_norm) return;
   for (int j = 0; j < p.out; ++j) {
     double k = p.scales[j] / (std::sqrt(static_cast<double>(p.rolling_variance[j])) + .000001f);
-    for (int i = 0; i < p.in; ++i) w[static_cast<size_t>(j) * p.in + i] = static_cast<float>(p.weights[static_cast<size_t>(j) * p.in + i] * k);
-    b[j] = static_cast<float>(p.biases[j] - p.rolling_mean[j] * k);
+    for (int i = 0; i < p.in; ++i) w[static_cast<size_t>(j) * p.in + i] = static_cast<real>(p.weights[static_cast<size_t>(j) * p.in + i] * k);
+    b[j] = static_cast<real>(p.biases[j] - p.rolling_mean[j] * k);
   }
 }
 

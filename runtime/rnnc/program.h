@@ -9,7 +9,7 @@
 //     void prepare_inference();                    // fold, lay out
 //     void set_temperature(float t);
 //     void reset_state();
-//     const float* step(int c);                    // probabilities of the next char
+//     const real* step(int c);                    // probabilities of the next char
 //   };
 #pragma once
 #include <cmath>
@@ -110,8 +110,8 @@ int cmd_generate(Flags& f) {
   c = static_cast<unsigned char>(seed.back());
   std::putchar(c);
   for (long long i = 0; i < len; ++i) {
-    const float* out = m->step(c);
-    std::memcpy(p.data(), out, sizeof(float) * info.inputs);
+    const real* out = m->step(c);
+    for (int j = 0; j < info.inputs; ++j) p[j] = static_cast<float>(out[j]);
     c = sample_char(p.data(), info.inputs, rng);
     std::putchar(c);
   }
@@ -151,7 +151,7 @@ int cmd_valid(Flags& f) {
     int c = text[i], next = text[i + 1];
     ++count;
     if (next == ' ' || next == '\n' || next == '\t') ++words;
-    const float* out = m->step(c);
+    const real* out = m->step(c);
     sum += std::log(static_cast<double>(out[next])) / log2;
     std::printf("%d BPC: %4.4f   Perplexity: %4.4f    Word Perplexity: %4.4f\n", count, -sum / count,
                 std::pow(2, -sum / count), std::pow(2, -sum / words));
@@ -169,11 +169,10 @@ int cmd_probs(Flags& f) {
   if (weights.empty()) fail("probs: which weights file?");
   check_text_seed(seed, info.inputs, true);
   auto m = load_for_inference<Model>(weights);
-  m->set_temperature(1.f);
   for (unsigned char c : seed) m->step(c);
   for (unsigned char c : read_stdin_text(info.inputs)) {
-    const float* out = m->step(c);
-    for (int j = 0; j < info.inputs; ++j) std::printf(j ? " %.9g" : "%.9g", out[j]);
+    const real* out = m->step(c);
+    for (int j = 0; j < info.inputs; ++j) std::printf(j ? " %.9g" : "%.9g", static_cast<double>(out[j]));
     std::putchar('\n');
   }
   return 0;
@@ -185,7 +184,7 @@ template <class Model>
 void init_weights(Model& m, GlibcRandom& rng) {
   for (DenseParams* p : m.in_build_order()) {
     float scale = std::sqrt(2. / p->in);
-    for (float& w : p->weights) w = scale * rng.uniform(-1, 1);
+    for (real& w : p->weights) w = scale * rng.uniform(-1, 1);
   }
 }
 
@@ -200,9 +199,9 @@ int cmd_init(Flags& f) {
   GlibcRandom rng(static_cast<unsigned>(rseed));
   init_weights(*m, rng);
   for (DenseParams* p : m->in_file_order()) {
-    if (p->batch_norm) p->rolling_variance.assign(p->out, 1.f);
+    if (p->batch_norm) p->rolling_variance.assign(p->out, real(1));
     if (!scramble) continue;
-    for (float& b : p->biases) b = rng.uniform(-.5, .5);
+    for (real& b : p->biases) b = rng.uniform(-.5, .5);
     if (p->batch_norm)
       for (int j = 0; j < p->out; ++j) {
         p->scales[j] = rng.uniform(.5, 1.5);

@@ -13,9 +13,9 @@ namespace rnnc::reference {
 
 // y = act(BN(W x) + b), darknet's forward_connected_layer at inference.
 template <Act A>
-inline void dense_forward(const DenseParams& p, const float* x, float* y) {
+inline void dense_forward(const DenseParams& p, const real* x, real* y) {
   for (int j = 0; j < p.out; ++j) {
-    float s = 0;
+    real s = 0;
     for (int k = 0; k < p.in; ++k) s += x[k] * p.weights[static_cast<size_t>(j) * p.in + k];
     y[j] = s;
   }
@@ -29,12 +29,12 @@ inline void dense_forward(const DenseParams& p, const float* x, float* y) {
 
 // h' = act(input(x)) + act(self(h)) (+ h), as three separate passes.
 template <Act A>
-inline void rnn_step(const DenseParams& input, const DenseParams& self, const float* x, bool shortcut, float* h) {
-  std::vector<float> a(input.out), s(self.out);
+inline void rnn_step(const DenseParams& input, const DenseParams& self, const real* x, bool shortcut, real* h) {
+  std::vector<real> a(input.out), s(self.out);
   dense_forward<A>(input, x, a.data());
   dense_forward<A>(self, h, s.data());
   for (int j = 0; j < input.out; ++j) {
-    float v = shortcut ? h[j] : 0.f;
+    real v = shortcut ? h[j] : real(0);
     v += a[j];
     v += s[j];
     h[j] = v;

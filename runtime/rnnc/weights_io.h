@@ -57,15 +57,19 @@ inline WeightsHeader load_weights_from_bytes(const std::vector<unsigned char>& d
          path.c_str(), model.c_str(), want, h.bytes(), h.major, h.minor, h.revision, body % 4 ? "a partial float and " : "",
          body / 4);
   const unsigned char* at = data.data() + h.bytes();
-  auto take = [&](std::vector<float>& v) {
-    std::memcpy(v.data(), at, v.size() * 4);
+  auto take = [&](std::vector<real>& v) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      float x;
+      std::memcpy(&x, at + 4 * i, 4);
+      v[i] = x;
+    }
     at += v.size() * 4;
   };
   for (auto* p : layers) {
     take(p->biases);
     take(p->weights);
     if (h.transposed()) {
-      std::vector<float> t(p->weights.size());
+      std::vector<real> t(p->weights.size());
       for (int i = 0; i < p->in; ++i)
         for (int j = 0; j < p->out; ++j) t[static_cast<size_t>(j) * p->in + i] = p->weights[static_cast<size_t>(i) * p->out + j];
       p->weights.swap(t);
