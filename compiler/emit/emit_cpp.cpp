@@ -6,22 +6,10 @@
 #include <stdexcept>
 
 #include "emit/embedded.h"
+#include "emit/emit_train.h"
+#include "emit/names.h"
 
 namespace rnnc {
-
-std::string camel(const std::string& name) {
-  std::string out;
-  bool up = true;
-  for (char ch : name) {
-    if (ch == '.' || ch == '_') {
-      up = true;
-      continue;
-    }
-    out += up ? static_cast<char>(std::toupper(static_cast<unsigned char>(ch))) : ch;
-    up = false;
-  }
-  return out;
-}
 
 std::string fill_template(const std::string& tmpl, const std::vector<std::pair<std::string, std::string>>& holes) {
   std::string out;
@@ -46,14 +34,6 @@ std::string fill_template(const std::string& tmpl, const std::vector<std::pair<s
 
 namespace {
 
-std::string member(const Dense& d) {  // "rnn0.input" -> "rnn0_input"
-  std::string s = d.name;
-  for (char& ch : s)
-    if (ch == '.') ch = '_';
-  return s;
-}
-
-std::string act(Activation a) { return fmt::format("rnnc::Act::{}", activation_enum_name(a)); }
 
 std::string cpp_string(const std::string& s) {
   std::string out = "\"";
@@ -64,11 +44,6 @@ std::string cpp_string(const std::string& s) {
   return out + "\"";
 }
 
-std::string float_literal(float v) {
-  std::string s = fmt::format("{}", v);
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
-  return s + "f";
-}
 
 class Emitter {
  public:
@@ -95,7 +70,7 @@ class Emitter {
                           {"PREPARE", prepare_},
                           {"RESET", reset_.empty() ? "    // no recurrent state\n" : reset_},
                           {"STEP", step_},
-                          {"TRAINING", ""},
+                          {"TRAINING", emit_training(m_)},
                           {"MAIN", fmt::format("int main(int argc, char** argv) {{ return rnnc::run_program<{}::Model>(argc, argv); }}\n", ns)}});
   }
 
@@ -115,7 +90,13 @@ class Emitter {
   void layer(const Layer& l, const LayerPlan& lp) {
     std::string C = camel(l.name);
     std::string in_const = prev_out_const_.empty() ? "kInputs" : prev_out_const_;
-    if (l.index == 0) constants_ += fmt::format("constexpr int kInputs = {};  // bytes the model reads\n", m_.net.inputs);
+    if (l.index == 0) {
+      constants_ += fmt::format("constexpr int kInputs = {};  // bytes the model reads\n", m_.net.inputs);
+      constants_ += fmt::format("constexpr int kTimeSteps = {};  // characters per stream in a training batch\n", m_.net.time_steps);
+      constants_ += fmt::format("constexpr int kStreams = {};  // text streams per batch (batch / time_steps)\n", m_.net.streams());
+      constants_ += "constexpr int kRows = kTimeSteps * kStreams;\n";
+      constants_ += "constexpr int kBatch = kRows;  // darknet's effective batch\n";
+    }
     constants_ += fmt::format("// [{}] {}, {}\n", layer_kind_name(l.kind), l.name, l.loc.str());
     constants_ += fmt::format("constexpr int k{}In = {};\n", C, in_const);
     constants_ += fmt::format("constexpr int k{}Out = {};\n", C, l.outputs);
@@ -123,11 +104,11 @@ class Emitter {
 
     for (const Dense& d : l.dense) {
       std::string din = d.in == l.inputs ? fmt::format("k{}In", C) : out_const;
-      params_ += fmt::format("    rnnc::DenseParams {}{{\"{}\", {}, {}, {}}};\n", member(d), d.name, din, out_const,
+      params_ += fmt::format("    rnnc::DenseParams {}{{\"{}\", {}, {}, {}}};\n", member_name(d), d.name, din, out_const,
                              d.batch_norm ? "true" : "false");
-      file_order_.push_back("&params." + member(d));
+      file_order_.push_back("&params." + member_name(d));
     }
-    for (int b : l.build_order) build_order_.push_back("&params." + member(l.dense[b]));
+    for (int b : l.build_order) build_order_.push_back("&params." + member_name(l.dense[b]));
 
     std::string x = prev_y_;  // input buffer ("" for the one-hot character)
     bool onehot = x.empty();
@@ -153,16 +134,16 @@ class Emitter {
           fold(ds, false);
           fold(dout, false);
           s += fmt::format("    rnnc::rnn_step<k{0}In, {1}, {2}, {3}, {4}>(folded_{5}, folded_{6}, {7}, {8}, {9});\n", C,
-                           out_const, act(l.activation), l.shortcut ? "true" : "false",
-                           lp.one_hot_input ? "true" : "false", member(di), member(ds),
+                           out_const, act_enum(l.activation), l.shortcut ? "true" : "false",
+                           lp.one_hot_input ? "true" : "false", member_name(di), member_name(ds),
                            lp.one_hot_input ? "nullptr" : x, lp.one_hot_input ? "c" : "0", h);
           s += fmt::format("    rnnc::dense_forward<{0}, {0}, {1}>(folded_{2}, {3}, {4});\n", out_const,
-                           act(l.activation), member(dout), h, y);
+                           act_enum(l.activation), member_name(dout), h, y);
         } else {
-          s += fmt::format("    rnnc::reference::rnn_step<{}>(params.{}, params.{}, {}, {}, {});\n", act(l.activation),
-                           member(di), member(ds), x, l.shortcut ? "true" : "false", h);
-          s += fmt::format("    rnnc::reference::dense_forward<{}>(params.{}, {}, {});\n", act(l.activation),
-                           member(dout), h, y);
+          s += fmt::format("    rnnc::reference::rnn_step<{}>(params.{}, params.{}, {}, {}, {});\n", act_enum(l.activation),
+                           member_name(di), member_name(ds), x, l.shortcut ? "true" : "false", h);
+          s += fmt::format("    rnnc::reference::dense_forward<{}>(params.{}, {}, {});\n", act_enum(l.activation),
+                           member_name(dout), h, y);
         }
         break;
       }
@@ -172,12 +153,12 @@ class Emitter {
           fold(d, lp.one_hot_input);
           if (lp.one_hot_input)
             s += fmt::format("    rnnc::dense_gather<k{0}In, {1}, {2}>(folded_{3}, c, {4});\n", C, out_const,
-                             act(l.activation), member(d), y);
+                             act_enum(l.activation), member_name(d), y);
           else
             s += fmt::format("    rnnc::dense_forward<k{0}In, {1}, {2}>(folded_{3}, {4}, {5});\n", C, out_const,
-                             act(l.activation), member(d), x, y);
+                             act_enum(l.activation), member_name(d), x, y);
         } else {
-          s += fmt::format("    rnnc::reference::dense_forward<{}>(params.{}, {}, {});\n", act(l.activation), member(d), x, y);
+          s += fmt::format("    rnnc::reference::dense_forward<{}>(params.{}, {}, {});\n", act_enum(l.activation), member_name(d), x, y);
         }
         break;
       }
@@ -197,9 +178,9 @@ class Emitter {
   }
 
   void fold(const Dense& d, bool gather) {
-    members_ += fmt::format("  rnnc::InferenceDense folded_{};  // {}{}\n", member(d), d.batch_norm ? "batch norm folded in" : "no batch norm",
+    members_ += fmt::format("  rnnc::InferenceDense folded_{};  // {}{}\n", member_name(d), d.batch_norm ? "batch norm folded in" : "no batch norm",
                             gather ? ", stored [in][out] for the gather" : "");
-    prepare_ += fmt::format("    folded_{0} = rnnc::{1}(params.{0});\n", member(d), gather ? "prepare_gather" : "prepare_dense");
+    prepare_ += fmt::format("    folded_{0} = rnnc::{1}(params.{0});\n", member_name(d), gather ? "prepare_gather" : "prepare_dense");
   }
 
   static std::string describe(const Layer& l, const LayerPlan& lp) {

@@ -17,9 +17,6 @@ struct EmitOptions {
 
 std::string emit_cpp(const Model& m, const Plan& plan, const EmitOptions& opts = {});
 
-// "rnn0" -> "Rnn0", for constant names.
-std::string camel(const std::string& name);
-
 // Fills {{KEY}} holes in a template; an unknown or unfilled hole is an error.
 std::string fill_template(const std::string& tmpl, const std::vector<std::pair<std::string, std::string>>& holes);
 

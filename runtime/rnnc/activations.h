@@ -13,8 +13,8 @@ inline double dexp(double x) { return std::exp(x); }
 
 enum class Act { Logistic, Relu, Relie, Linear, Ramp, Tanh, Plse, Leaky, Elu, Loggy, Stair, Hardtan, Lhtan, Selu };
 
-template <Act A>
-inline float activate(float x) {
+template <Act A, class T>
+inline T activate(T x) {
   if constexpr (A == Act::Linear) return x;
   if constexpr (A == Act::Logistic) return 1. / (1. + dexp(-x));
   if constexpr (A == Act::Loggy) return 2. / (1. + dexp(-x)) - 1;
@@ -25,8 +25,8 @@ inline float activate(float x) {
   if constexpr (A == Act::Ramp) return x * (x > 0) + .1 * x;
   if constexpr (A == Act::Leaky) return (x > 0) ? x : .1 * x;
   if constexpr (A == Act::Tanh) {
-    if (std::fabs(x) < 20.f) return (dexp(2 * x) - 1) / (dexp(2 * x) + 1);
-    return x > 0 ? 1.f : -1.f;
+    if (std::fabs(x) < 20) return (dexp(2 * x) - 1) / (dexp(2 * x) + 1);
+    return x > 0 ? T(1) : T(-1);
   }
   if constexpr (A == Act::Plse) {
     if (x < -4) return .01 * (x + 4);
@@ -51,11 +51,11 @@ inline float activate(float x) {
 }
 
 // d act / d x, written in terms of the output y = act(x).
-template <Act A>
-inline float gradient(float y) {
+template <Act A, class T>
+inline T gradient(T y) {
   if constexpr (A == Act::Linear) return 1;
   if constexpr (A == Act::Logistic) return (1 - y) * y;
-  if constexpr (A == Act::Loggy) { float t = (y + 1.) / 2.; return 2 * (1 - t) * t; }
+  if constexpr (A == Act::Loggy) { T t = (y + 1.) / 2.; return 2 * (1 - t) * t; }
   if constexpr (A == Act::Relu) return y > 0;
   if constexpr (A == Act::Elu) return (y >= 0) + (y < 0) * (y + 1);
   if constexpr (A == Act::Selu) return (y >= 0) * 1.0507 + (y < 0) * (y + 1.0507 * 1.6732);
@@ -69,8 +69,8 @@ inline float gradient(float y) {
   if constexpr (A == Act::Lhtan) return (y > 0 && y < 1) ? 1 : .001;
 }
 
-template <Act A>
-inline void activate_array(float* x, int n) {
+template <Act A, class T>
+inline void activate_array(T* x, int n) {
   for (int i = 0; i < n; ++i) x[i] = activate<A>(x[i]);
 }
 

@@ -24,8 +24,8 @@ struct DenseParams {
   // Gradients, as darknet keeps them: the NEGATIVE gradient summed over the
   // batch, later turned into momentum. Allocated only for training.
   std::vector<real> bias_updates, weight_updates, scale_updates;
-  // Adam's second moments (the updates above are its first moments).
-  std::vector<real> bias_v, weight_v, scale_v;
+  // Adam's first and second moments.
+  std::vector<real> bias_m, weight_m, scale_m, bias_v, weight_v, scale_v;
 
   DenseParams(std::string n, int in_, int out_, bool bn)
       : name(std::move(n)), in(in_), out(out_), batch_norm(bn),

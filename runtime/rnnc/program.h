@@ -216,6 +216,8 @@ int cmd_init(Flags& f) {
 
 template <class Model>
 int cmd_train(Flags& f);
+template <class Model>
+int cmd_gradcheck(Flags& f);
 
 template <class Model>
 int run_program(int argc, char** argv) {
@@ -232,6 +234,7 @@ int run_program(int argc, char** argv) {
   if (cmd == "probs") return cmd_probs<Model>(f);
   if (cmd == "init") return cmd_init<Model>(f);
   if (cmd == "train") return cmd_train<Model>(f);
+  if (cmd == "gradcheck") return cmd_gradcheck<Model>(f);
   fail("unknown command '%s'; try: generate, valid, train, init, probs (or --help)", cmd.c_str());
 }
 

@@ -1,10 +1,265 @@
-// Training is not in this build of rnnc yet.
+// The train command (darknet's train_char_rnn) and the gradient check. The
+// generated Model adds to the interface in program.h:
+//   static const train::NetConfig& net_config();
+//   void train_begin();                                   // allocate caches
+//   double train_forward(const unsigned char* x, const unsigned char* truth);  // summed cost
+//   void train_backward(const unsigned char* x);          // accumulates *_updates
 #pragma once
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+#include "checkpoint.h"
 #include "program.h"
+#include "text_data.h"
+#include "train/layers.h"
+#include "train/update.h"
 
 namespace rnnc {
-template <class Model>
-int cmd_train(Flags&) {
-  fail("train: this program was built without training support");
+
+namespace detail {
+inline volatile std::sig_atomic_t g_stop_requested = 0;
+extern "C" inline void on_stop_signal(int) { g_stop_requested = 1; }
+}  // namespace detail
+
+// darknet's basecfg: the file name up to its first '.'.
+inline std::string backup_base(const std::string& cfg) {
+  std::string s = cfg.substr(cfg.find_last_of('/') == std::string::npos ? 0 : cfg.find_last_of('/') + 1);
+  return s.substr(0, s.find('.'));
 }
+
+inline void make_dirs(const std::string& dir) {
+  std::string at;
+  for (size_t i = 0; i <= dir.size(); ++i) {
+    if (i == dir.size() || dir[i] == '/') {
+      if (!at.empty() && ::mkdir(at.c_str(), 0777) != 0 && errno != EEXIST)
+        fail("cannot create the backup folder '%s': %s", at.c_str(), std::strerror(errno));
+    }
+    if (i < dir.size()) at += dir[i];
+  }
+}
+
+// Everything a training run holds, for both train and gradcheck.
+template <class Model>
+struct TrainingRun {
+  std::unique_ptr<Model> model = std::make_unique<Model>();
+  train::NetConfig net = Model::net_config();
+  GlibcRandom rng;
+  TextData data;
+  std::vector<uint64_t> offsets;
+  std::vector<unsigned char> x, y;
+  uint64_t seen = 0;
+  int adam_t = 0;
+  float avg_loss = -1;
+
+  // darknet's order: seed, build (random init), load weights, pick stream offsets.
+  void start(const std::string& weights, const std::string& file, unsigned seed, bool clear) {
+    rng.reseed(seed);
+    data = load_text_data(file, Model::info().inputs, net.time_steps);
+    init_weights(*model, rng);
+    for (DenseParams* p : model->in_file_order()) train::allocate_updates(*p, net.adam);
+    if (!weights.empty()) seen = load_weights(weights, model->in_file_order(), Model::info().name).seen;
+    if (clear) seen = 0;
+    offsets.resize(net.streams);
+    for (auto& o : offsets) o = rng.next_size() % data.text.size();
+    x.resize(size_t(net.batch));
+    y.resize(size_t(net.batch));
+    model->train_begin();
+  }
+
+  // darknet's get_rnn_data: stream i, step j -> row j*streams + i.
+  void next_batch() {
+    const size_t n = data.text.size();
+    for (int i = 0; i < net.streams; ++i)
+      for (int j = 0; j < net.time_steps; ++j) {
+        size_t row = size_t(j) * net.streams + i;
+        x[row] = data.text[offsets[i] % n];
+        y[row] = data.text[(offsets[i] + 1) % n];
+        offsets[i] = (offsets[i] + 1) % n;
+      }
+  }
+
+  void reset_streams() {
+    for (auto& o : offsets)
+      if (rng.next() % 64 == 0) o = rng.next_size() % data.text.size();
+  }
+
+  long long current_batch() const { return static_cast<long long>(seen / uint64_t(net.batch * net.subdivisions)); }
+
+  // One subdivision: forward, backward, and the update when a batch is complete.
+  // Returns the cost per row; `rate` gets the rate used.
+  float train_datum(float& rate) {
+    seen += net.batch;
+    next_batch();
+    double cost = model->train_forward(x.data(), y.data());
+    model->train_backward(x.data());
+    if ((seen / net.batch) % net.subdivisions == 0) {
+      train::UpdateArgs a{0, net.momentum, net.decay, net.batch * net.subdivisions, net.adam, net.B1, net.B2, net.eps, 0};
+      a.learning_rate = rate = train::current_rate(net, current_batch(), rng);
+      a.t = ++adam_t;
+      for (DenseParams* p : model->in_file_order()) net.adam ? train::adam_update(*p, a) : train::sgd_update(*p, a);
+    }
+    return static_cast<float>(cost / net.batch);
+  }
+
+  TrainCheckpoint checkpoint() const {
+    TrainCheckpoint c;
+    c.rng = rng.state();
+    c.offsets = offsets;
+    c.avg_loss = avg_loss;
+    c.adam_t = adam_t;
+    return c;
+  }
+
+  void save(const std::string& path) {
+    save_weights(path, model->in_file_order(), seen);
+    save_checkpoint(path + ".state", checkpoint(), model->in_file_order(), Model::info().parameters);
+    std::fprintf(stderr, "Saving weights to %s\n", path.c_str());
+  }
+};
+
+inline std::string format_duration(double s) {
+  long t = static_cast<long>(s + .5);
+  return t >= 3600 ? strprintf("%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60) : strprintf("%ld:%02ld", t / 60, t % 60);
+}
+
+template <class Model>
+int cmd_train(Flags& f) {
+  const ModelInfo& info = Model::info();
+  std::string file = f.str("-file", "data/shakespeare.txt");
+  std::string backup = f.str("-backup", "backup");
+  long long rseed = f.integer("-srand", static_cast<long long>(std::time(nullptr)));
+  long long max_batches = f.integer("-max_batches", -1);
+  bool clear = f.has("-clear");
+  if (f.has("-tokenized")) fail("train: -tokenized is not supported by rnnc");
+  std::string weights = f.positional();
+  f.finish("train");
+
+  TrainingRun<Model> run;
+  if (max_batches >= 0) run.net.max_batches = static_cast<int>(max_batches);
+  if (run.net.streams < 2)
+    for (DenseParams* p : run.model->in_file_order())
+      if (p->batch_norm)
+        fail("train: batch norm needs at least 2 streams per batch, but %s has batch/time_steps = %d", info.cfg,
+             run.net.streams);
+  run.start(weights, file, static_cast<unsigned>(rseed), clear);
+  bool resumed = false;
+  if (!weights.empty() && !clear) {
+    TrainCheckpoint c;
+    if (load_checkpoint(weights + ".state", c, run.model->in_file_order(), info.parameters, run.net.streams)) {
+      run.rng.set_state(c.rng);
+      run.offsets = c.offsets;
+      run.avg_loss = c.avg_loss;
+      run.adam_t = c.adam_t;
+      resumed = true;
+    }
+  }
+  make_dirs(backup);
+  const std::string base = backup + "/" + backup_base(info.cfg);
+
+  print_model_line<Model>(info);
+  std::fprintf(stderr, "Learning Rate: %g, Momentum: %g, Decay: %g, Inputs: %d %d %d\n", run.net.learning_rate,
+               run.net.momentum, run.net.decay, info.inputs, run.net.batch, run.net.time_steps);
+  if (!weights.empty())
+    std::fprintf(stderr, "resuming from %s at batch %lld%s\n", weights.c_str(), run.current_batch(),
+                 resumed ? " (with its momentum, generator and stream state)" : " (darknet weights only: fresh momentum and streams)");
+
+  std::signal(SIGINT, detail::on_stop_signal);
+  std::signal(SIGTERM, detail::on_stop_signal);
+  const bool tty = isatty(2);
+  long long i = static_cast<long long>(run.seen / uint64_t(run.net.batch));
+  const long long start_batch = run.current_batch();
+  auto t0 = std::chrono::steady_clock::now();
+  auto last_progress = t0;
+  while (run.current_batch() < run.net.max_batches) {
+    i += 1;
+    auto tb = std::chrono::steady_clock::now();
+    float rate = 0;
+    float loss = run.train_datum(rate);
+    if (!std::isfinite(loss)) fail("train: the loss became %g at batch %lld; try a lower learning_rate", loss, i);
+    if (run.avg_loss < 0) run.avg_loss = loss;
+    run.avg_loss = run.avg_loss * .9f + loss * .1f;
+    auto te = std::chrono::steady_clock::now();
+    double secs = std::chrono::duration<double>(te - tb).count();
+    uint64_t chars = uint64_t(run.current_batch()) * run.net.batch;
+    std::fprintf(stderr, "%lld: %f, %f avg, %f rate, %lf seconds, %f epochs\n", i, loss, run.avg_loss, rate, secs,
+                 double(chars) / run.data.text.size());
+    run.reset_streams();
+    if (i % 10000 == 0) run.save(strprintf("%s_%lld.weights", base.c_str(), i));
+    if (i % 100 == 0) run.save(base + ".backup");
+    double elapsed = std::chrono::duration<double>(te - t0).count();
+    if (tty && std::chrono::duration<double>(te - last_progress).count() > 2) {
+      last_progress = te;
+      long long done = run.current_batch() - start_batch, left = run.net.max_batches - run.current_batch();
+      double cps = done * double(run.net.batch * run.net.subdivisions) / elapsed;
+      std::fprintf(stderr, "progress: batch %lld/%d, avg loss %.4f, %.0f chars/s, ETA %s\n", run.current_batch(),
+                   run.net.max_batches, run.avg_loss, cps, format_duration(left * elapsed / std::max(1LL, done)).c_str());
+    }
+    if (detail::g_stop_requested) {
+      run.save(base + ".backup");
+      std::fprintf(stderr, "stopped at batch %lld; resume with: train %s.backup -file %s\n", run.current_batch(),
+                   base.c_str(), file.c_str());
+      return 0;
+    }
+  }
+  run.save(base + "_final.weights");
+  return 0;
+}
+
+// Finite differences against the analytic gradient on one batch. Build the
+// program with -DRNNC_REAL=double for a meaningful check.
+template <class Model>
+int cmd_gradcheck(Flags& f) {
+  std::string file = f.str("-file", "");
+  long long rseed = f.integer("-srand", 1);
+  long long samples = f.integer("-samples", 20);
+  double h = f.real("-h", sizeof(real) == 8 ? 1e-5 : 1e-2);
+  std::string weights = f.positional();
+  f.finish("gradcheck");
+  if (file.empty()) fail("gradcheck: -file DATA is required");
+  TrainingRun<Model> run;
+  run.start(weights, file, static_cast<unsigned>(rseed), false);
+  run.next_batch();
+  Model& m = *run.model;
+  m.train_forward(run.x.data(), run.y.data());
+  m.train_backward(run.x.data());
+  double worst = 0;
+  long long checked = 0;
+  auto check = [&](DenseParams& p, const char* what, std::vector<real>& values, std::vector<real>& grads) {
+    if (values.empty()) return;
+    double tensor_worst = 0;
+    size_t n = values.size();
+    size_t count = std::min<size_t>(n, static_cast<size_t>(samples));
+    for (size_t s = 0; s < count; ++s) {
+      size_t idx = count == n ? s : (run.rng.next_size() % n);
+      real keep = values[idx];
+      values[idx] = keep + real(h);
+      double lp = m.train_forward(run.x.data(), run.y.data());
+      values[idx] = keep - real(h);
+      double lm = m.train_forward(run.x.data(), run.y.data());
+      values[idx] = keep;
+      double fd = (lp - lm) / (2 * h);
+      double an = -double(grads[idx]);  // updates hold the negative gradient
+      double scale = std::max(std::fabs(fd), std::fabs(an));
+      double rel = scale < 1e-7 ? 0 : std::fabs(fd - an) / scale;
+      tensor_worst = std::max(tensor_worst, rel);
+      ++checked;
+    }
+    std::printf("%-24s %-8s %zu of %zu checked, max relative error %.3g\n", p.name.c_str(), what, count, n, tensor_worst);
+    worst = std::max(worst, tensor_worst);
+  };
+  for (DenseParams* p : m.in_file_order()) {
+    check(*p, "weights", p->weights, p->weight_updates);
+    check(*p, "biases", p->biases, p->bias_updates);
+    if (p->batch_norm) check(*p, "scales", p->scales, p->scale_updates);
+  }
+  std::printf("gradcheck: %lld parameters checked, max relative error %.3g\n", checked, worst);
+  return 0;
+}
+
 }  // namespace rnnc

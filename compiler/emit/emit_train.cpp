@@ -1,0 +1,127 @@
+#include "emit/emit_train.h"
+
+#include <fmt/format.h>
+
+#include "diag.h"
+#include "emit/names.h"
+
+namespace rnnc {
+
+namespace {
+
+const char* policy_enum(Policy p) {
+  switch (p) {
+    case Policy::Constant: return "Constant";
+    case Policy::Step: return "Step";
+    case Policy::Steps: return "Steps";
+    case Policy::Exp: return "Exp";
+    case Policy::Poly: return "Poly";
+    case Policy::Sig: return "Sig";
+    case Policy::Random: return "Random";
+  }
+  return "Constant";
+}
+
+std::string net_config(const Model& m) {
+  const NetOptions& n = m.net;
+  std::vector<std::string> steps, scales;
+  for (int s : n.steps) steps.push_back(std::to_string(s));
+  for (float s : n.scales) scales.push_back(float_literal(s));
+  std::string s;
+  s += "  static const rnnc::train::NetConfig& net_config() {\n";
+  s += "    static const rnnc::train::NetConfig c = {\n";
+  s += fmt::format("        kBatch, {}, kTimeSteps, kStreams,  // batch, subdivisions, time_steps, streams\n", n.subdivisions);
+  s += fmt::format("        {}, {}, {},  // learning_rate, momentum, decay\n", float_literal(n.learning_rate), float_literal(n.momentum), float_literal(n.decay));
+  s += fmt::format("        {}, rnnc::train::Policy::{},  // max_batches, policy={}\n", n.max_batches,
+                   policy_enum(n.policy), policy_name(n.policy));
+  s += fmt::format("        {{{}}}, {{{}}},  // steps, scales\n", fmt::join(steps, ", "), fmt::join(scales, ", "));
+  s += fmt::format("        {}, {}, {}, {}, {},  // step, scale, gamma, power, burn_in\n", n.step, float_literal(n.scale),
+                   float_literal(n.gamma), float_literal(n.power), n.burn_in);
+  s += fmt::format("        {}, {}, {}, {}}};  // adam, B1, B2, eps\n", n.adam ? "true" : "false", float_literal(n.B1),
+                   float_literal(n.B2), float_literal(n.eps));
+  s += "    return c;\n  }\n";
+  return s;
+}
+
+}  // namespace
+
+std::string emit_training(const Model& m) {
+  std::string state, init, fwd, bwd, clear;
+  std::string prev;  // previous layer's training-state member ("" before the first)
+  const size_t n = m.layers.size();
+  for (size_t i = 0; i < n; ++i) {
+    const Layer& l = m.layers[i];
+    const std::string where = fmt::format("    // [{}] {} ({})\n", layer_kind_name(l.kind), l.name, l.loc.str());
+    fwd += where;
+    std::string sc = l.shortcut ? "true" : "false";
+    switch (l.kind) {
+      case LayerKind::Rnn: {
+        std::string d = fmt::format("params.{}, params.{}, params.{}", member_name(l.dense[0]), member_name(l.dense[1]),
+                                    member_name(l.dense[2]));
+        state += fmt::format("    rnnc::train::RnnTrain {};\n", l.name);
+        init.push_back(',');
+        init += fmt::format("\n        rnnc::train::RnnTrain(params.{}, kTimeSteps, kStreams)", member_name(l.dense[0]));
+        if (prev.empty())
+          fwd += fmt::format("    rnnc::train::rnn_forward_onehot<{}, {}>({}, t.{}, x);\n", act_enum(l.activation), sc, d, l.name);
+        else
+          fwd += fmt::format("    rnnc::train::rnn_forward<{}, {}>({}, t.{}, t.{}.output());\n", act_enum(l.activation), sc, d,
+                             l.name, prev);
+        std::string b = where;
+        if (prev.empty())
+          b += fmt::format("    rnnc::train::rnn_backward_onehot<{}, {}>({}, t.{}, x);\n", act_enum(l.activation), sc, d, l.name);
+        else
+          b += fmt::format("    rnnc::train::rnn_backward<{}, {}>({}, t.{}, t.{}.output(), t.{}.delta.data());\n",
+                           act_enum(l.activation), sc, d, l.name, prev, prev);
+        bwd = b + bwd;
+        break;
+      }
+      case LayerKind::Connected: {
+        std::string d = "params." + member_name(l.dense[0]);
+        state += fmt::format("    rnnc::train::ConnectedTrain {};\n", l.name);
+        init += fmt::format(",\n        rnnc::train::ConnectedTrain({}, kRows)", d);
+        if (prev.empty())
+          fwd += fmt::format("    rnnc::train::connected_forward_onehot<{}>({}, t.{}, x);\n", act_enum(l.activation), d, l.name);
+        else
+          fwd += fmt::format("    rnnc::train::connected_forward<{}>({}, t.{}, t.{}.output());\n", act_enum(l.activation), d,
+                             l.name, prev);
+        std::string b = where;
+        if (prev.empty())
+          b += fmt::format("    rnnc::train::connected_backward_onehot<{}>({}, t.{}, x);\n", act_enum(l.activation), d, l.name);
+        else
+          b += fmt::format("    rnnc::train::connected_backward<{}>({}, t.{}, t.{}.output(), t.{}.delta.data());\n",
+                           act_enum(l.activation), d, l.name, prev, prev);
+        bwd = b + bwd;
+        break;
+      }
+      case LayerKind::Softmax:
+        state += fmt::format("    rnnc::train::SoftmaxTrain {};\n", l.name);
+        init += fmt::format(",\n        rnnc::train::SoftmaxTrain(kRows, k{}Out)", camel(l.name));
+        fwd += fmt::format(
+            "    return rnnc::train::softmax_loss(t.{}, t.{}.output(), truth, {}, temperature, t.{}.delta.data());\n",
+            l.name, prev, l.groups, prev);
+        break;
+      case LayerKind::Lstm:
+      case LayerKind::Gru:
+        throw CompileError(l.loc, fmt::format("rnnc cannot emit training for [{}] layers yet", layer_kind_name(l.kind)));
+    }
+    // Deltas the layer after accumulates into start at zero; the softmax overwrites its input's.
+    if (!prev.empty() && l.kind != LayerKind::Softmax)
+      clear += fmt::format("    std::fill(t.{0}.delta.begin(), t.{0}.delta.end(), rnnc::real(0));\n", prev);
+    prev = l.name;
+  }
+  init.erase(0, 1);  // the leading comma
+  std::string s;
+  s += "\n  // ---- Training: kStreams streams of kTimeSteps characters, kRows rows per batch ----\n";
+  s += net_config(m);
+  s += "  struct TrainState {\n" + state + "  };\n";
+  s += "  std::unique_ptr<TrainState> train;\n\n";
+  s += "  void train_begin() {\n    train.reset(new TrainState{" + init + "});\n  }\n\n";
+  s += "  // Forward over the batch (rows time-major); returns the summed cost.\n";
+  s += "  double train_forward(const unsigned char* x, const unsigned char* truth) {\n    TrainState& t = *train;\n" + fwd +
+       "  }\n\n";
+  s += "  // Backward, last layer first; accumulates every *_updates buffer.\n";
+  s += "  void train_backward(const unsigned char* x) {\n    TrainState& t = *train;\n" + clear + bwd + "  }\n";
+  return s;
+}
+
+}  // namespace rnnc
