@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "librnnc_core.a"
-)
