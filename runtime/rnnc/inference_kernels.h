@@ -4,25 +4,55 @@
 // vectorise. Each kernel has a plain twin in reference_kernels.h that the
 // tests hold it against.
 #pragma once
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
 #include "activations.h"
 #include "params.h"
+#include "train/threads.h"
 
 namespace rnnc {
 
 // A dense sub-layer ready for inference: batch norm folded in
 // (FoldBatchNorm), weights laid out as the kernel reads them.
 struct InferenceDense {
-  std::vector<real> w;  // [out][in], or [in][out] when gathered
-  std::vector<real> b;  // [out]
+  std::vector<real> w;           // [out][in], or [in][out] when gathered
+  std::vector<uint16_t> w_bf16;  // the same in bfloat16, when -precision bf16 (then w is empty)
+  std::vector<real> b;           // [out]
 };
+
+// -precision: fp32 (darknet-exact, the default) or bf16 (weights in bfloat16,
+// half the memory traffic, float accumulation).
+enum class Precision { Fp32, Bf16 };
+inline Precision& weight_precision() {
+  static Precision p = Precision::Fp32;
+  return p;
+}
+
+// Round to nearest even, as hardware conversions do.
+inline uint16_t to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7f800000u) == 0x7f800000u) return static_cast<uint16_t>(u >> 16);  // inf, nan
+  u += 0x7fffu + ((u >> 16) & 1u);
+  return static_cast<uint16_t>(u >> 16);
+}
+
+inline float from_bf16(uint16_t h) { return __builtin_bit_cast(float, static_cast<uint32_t>(h) << 16); }
+
+inline void apply_precision(InferenceDense& d) {
+  if (weight_precision() != Precision::Bf16) return;
+  d.w_bf16.resize(d.w.size());
+  for (size_t i = 0; i < d.w.size(); ++i) d.w_bf16[i] = to_bf16(static_cast<float>(d.w[i]));
+  std::vector<real>().swap(d.w);
+}
 
 // Weights for y = W x + b, rows contiguous.
 inline InferenceDense prepare_dense(const DenseParams& p) {
   InferenceDense d;
   fold_batchnorm(p, d.w, d.b);
+  apply_precision(d);
   return d;
 }
 
@@ -35,28 +65,68 @@ inline InferenceDense prepare_gather(const DenseParams& p) {
   d.w.resize(w.size());
   for (int j = 0; j < p.out; ++j)
     for (int i = 0; i < p.in; ++i) d.w[static_cast<size_t>(i) * p.out + j] = w[static_cast<size_t>(j) * p.in + i];
+  apply_precision(d);
   return d;
 }
 
+// A dot product in 16 independent lanes, so that it vectorises (AVX-512:
+// one register) without -ffast-math; the lanes are then summed in order.
 template <int N>
 inline real dot(const real* __restrict a, const real* __restrict x) {
+  constexpr int L = 16;
+  real acc[L] = {};
+  int k = 0;
+  for (; k + L <= N; k += L)
+    for (int l = 0; l < L; ++l) acc[l] += a[k + l] * x[k + l];
   real s = 0;
-  for (int k = 0; k < N; ++k) s += a[k] * x[k];
+  for (int l = 0; l < L; ++l) s += acc[l];
+  for (; k < N; ++k) s += a[k] * x[k];
   return s;
 }
+
+template <int N>
+inline real dot_bf16(const uint16_t* __restrict a, const real* __restrict x) {
+  constexpr int L = 16;
+  real acc[L] = {};
+  int k = 0;
+  for (; k + L <= N; k += L)
+    for (int l = 0; l < L; ++l) acc[l] += from_bf16(a[k + l]) * x[k + l];
+  real s = 0;
+  for (int l = 0; l < L; ++l) s += acc[l];
+  for (; k < N; ++k) s += from_bf16(a[k]) * x[k];
+  return s;
+}
+
+// Row j of d (length N) times x, in whichever precision d holds.
+template <int N>
+inline real row_dot(const InferenceDense& d, int j, const real* x) {
+  if (!d.w_bf16.empty()) return dot_bf16<N>(d.w_bf16.data() + static_cast<size_t>(j) * N, x);
+  return dot<N>(d.w.data() + static_cast<size_t>(j) * N, x);
+}
+
+// Element j of gathered row c.
+inline real gathered(const InferenceDense& d, int c, int n, int j) {
+  size_t i = static_cast<size_t>(c) * n + j;
+  return d.w_bf16.empty() ? d.w[i] : from_bf16(d.w_bf16[i]);
+}
+
+// Threads pay off only over enough weights: rows per thread for a row of n.
+constexpr int kRowsPerThread(int n) { return n >= 4096 ? 1 : 1 + (1 << 16) / (n + 1); }
 
 // y = act(W x + b).
 template <int IN, int OUT, Act A>
 inline void dense_forward(const InferenceDense& d, const real* __restrict x, real* __restrict y) {
-  const real* w = d.w.data();
-  for (int j = 0; j < OUT; ++j) y[j] = activate<A>(dot<IN>(w + static_cast<size_t>(j) * IN, x) + d.b[j]);
+  parallel_for(
+      OUT, [&](int j0, int j1) {
+        for (int j = j0; j < j1; ++j) y[j] = activate<A>(row_dot<IN>(d, j, x) + d.b[j]);
+      },
+      kRowsPerThread(IN));
 }
 
 // y = act(W[:, c] + b) for a one-hot input c (OneHotGather): one row read.
 template <int IN, int OUT, Act A>
 inline void dense_gather(const InferenceDense& d, int c, real* __restrict y) {
-  const real* row = d.w.data() + static_cast<size_t>(c) * OUT;
-  for (int j = 0; j < OUT; ++j) y[j] = activate<A>(row[j] + d.b[j]);
+  for (int j = 0; j < OUT; ++j) y[j] = activate<A>(gathered(d, c, OUT, j) + d.b[j]);
 }
 
 // One [rnn] step, fused: the input projection (a gathered row for a one-hot
@@ -66,13 +136,16 @@ inline void dense_gather(const InferenceDense& d, int c, real* __restrict y) {
 template <int IN, int H, Act A, bool SHORTCUT, bool ONEHOT>
 inline void rnn_step(const InferenceDense& input, const InferenceDense& self, const real* x, int c, real* __restrict h) {
   real next[H];
-  const real* row = ONEHOT ? input.w.data() + static_cast<size_t>(c) * H : nullptr;
-  for (int j = 0; j < H; ++j) {
-    real in = ONEHOT ? row[j] : dot<IN>(input.w.data() + static_cast<size_t>(j) * IN, x);
-    real a = activate<A>(in + input.b[j]);
-    real s = activate<A>(dot<H>(self.w.data() + static_cast<size_t>(j) * H, h) + self.b[j]);
-    next[j] = SHORTCUT ? (h[j] + a) + s : a + s;
-  }
+  parallel_for(
+      H, [&](int j0, int j1) {
+        for (int j = j0; j < j1; ++j) {
+          real in = ONEHOT ? gathered(input, c, H, j) : row_dot<IN>(input, j, x);
+          real a = activate<A>(in + input.b[j]);
+          real s = activate<A>(row_dot<H>(self, j, h) + self.b[j]);
+          next[j] = SHORTCUT ? (h[j] + a) + s : a + s;
+        }
+      },
+      kRowsPerThread(ONEHOT ? H : IN + H));
   std::memcpy(h, next, sizeof next);
 }
 

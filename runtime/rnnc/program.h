@@ -23,6 +23,7 @@
 #include "error.h"
 #include "files.h"
 #include "flags.h"
+#include "inference_kernels.h"
 #include "random.h"
 #include "sampler.h"
 #include "weights_io.h"
@@ -43,7 +44,7 @@ inline void print_usage(const ModelInfo& m, const char* argv0) {
   std::printf(
       "%s: a char-RNN compiled by rnnc from %s\n  %s\n\n"
       "usage:\n"
-      "  %s generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T]\n"
+      "  %s generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T] [-precision fp32|bf16]\n"
       "      print N characters (default 1000) sampled after TEXT (default \"\\n\\n\");\n"
       "      -srand seeds the generator (default: the time), -temp is the softmax temperature (default .7)\n"
       "  %s valid WEIGHTS [-seed TEXT] < text\n"
@@ -69,6 +70,14 @@ inline void check_text_seed(const std::string& seed, int inputs, bool allow_empt
     if (c >= inputs) fail("-seed holds byte %d, but the model reads only bytes 0..%d", c, inputs - 1);
 }
 
+// -precision fp32|bf16, for the commands that run inference.
+inline void read_precision_flag(Flags& f) {
+  std::string p = f.str("-precision", "fp32");
+  if (p == "fp32") weight_precision() = Precision::Fp32;
+  else if (p == "bf16") weight_precision() = Precision::Bf16;
+  else fail("-precision is fp32 or bf16, got '%s'", p.c_str());
+}
+
 template <class Model>
 std::unique_ptr<Model> load_for_inference(const std::string& path) {
   auto m = std::make_unique<Model>();
@@ -85,6 +94,7 @@ int cmd_generate(Flags& f) {
   long long rseed = f.integer("-srand", static_cast<long long>(std::time(nullptr)));
   double temp = f.real("-temp", .7);
   if (f.has("-tokens") || f.has("-tokenized")) fail("generate: word-level -tokens is not supported by rnnc");
+  read_precision_flag(f);
   std::string weights = f.positional();
   f.finish("generate");
   if (weights.empty()) fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T]");
@@ -135,6 +145,7 @@ template <class Model>
 int cmd_valid(Flags& f) {
   const ModelInfo& info = Model::info();
   std::string seed = f.str("-seed", "\n\n");
+  read_precision_flag(f);
   std::string weights = f.positional();
   f.finish("valid");
   if (weights.empty()) fail("valid: which weights file? usage: valid WEIGHTS [-seed TEXT] < text");
@@ -164,6 +175,7 @@ template <class Model>
 int cmd_probs(Flags& f) {
   const ModelInfo& info = Model::info();
   std::string seed = f.str("-seed", "");
+  read_precision_flag(f);
   std::string weights = f.positional();
   f.finish("probs");
   if (weights.empty()) fail("probs: which weights file?");

@@ -1,8 +1,11 @@
 // A tiny fixed thread pool: parallel_for splits [0, n) into one contiguous
 // chunk per thread, the same chunks every time, so results never depend on
-// scheduling. RNNC_THREADS sets the count (default: the cores, at most 8).
+// scheduling. Workers spin briefly before sleeping, because a generated
+// program calls it thousands of times a second with ~100 us of work each.
+// RNNC_THREADS sets the count (default: the cores, at most 8).
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <functional>
@@ -20,42 +23,30 @@ class ThreadPool {
   }
   int size() const { return static_cast<int>(workers_.size()) + 1; }
 
-  // Runs f(chunk) for chunk in [0, chunks) on the pool; the caller takes chunk 0.
+  // Runs f(chunk) for every chunk in [0, chunks); the caller works too.
   void run(int chunks, const std::function<void(int)>& f) {
     if (chunks <= 1 || workers_.empty()) {
       for (int c = 0; c < chunks; ++c) f(c);
       return;
     }
+    job_ = &f;
+    chunks_ = chunks;
+    next_.store(0, std::memory_order_relaxed);
+    pending_.store(chunks, std::memory_order_relaxed);
     {
-      std::unique_lock<std::mutex> lk(mu_);
-      job_ = &f;
-      chunks_ = chunks;
-      next_ = 1;
-      pending_ = chunks - 1;
-      ++generation_;
+      std::lock_guard<std::mutex> lk(mu_);
+      generation_.fetch_add(1, std::memory_order_release);
     }
     cv_.notify_all();
-    f(0);
-    std::unique_lock<std::mutex> lk(mu_);
-    while (true) {
-      if (next_ < chunks_) {
-        int c = next_++;
-        lk.unlock();
-        f(c);
-        lk.lock();
-        --pending_;
-        continue;
-      }
-      done_.wait(lk, [&] { return pending_ == 0; });
-      break;
-    }
-    job_ = nullptr;
+    work();
+    while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
   }
 
   ~ThreadPool() {
     {
       std::lock_guard<std::mutex> lk(mu_);
       stop_ = true;
+      generation_.fetch_add(1);
     }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
@@ -69,30 +60,42 @@ class ThreadPool {
     for (int i = 1; i < n; ++i) workers_.emplace_back([this] { loop(); });
   }
 
+  void work() {
+    int c;
+    while ((c = next_.fetch_add(1, std::memory_order_acq_rel)) < chunks_) {
+      (*job_)(c);
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+  }
+
   void loop() {
-    unsigned seen = 0;
-    std::unique_lock<std::mutex> lk(mu_);
+    unsigned seen = generation_.load();
     while (true) {
-      cv_.wait(lk, [&] { return stop_ || (generation_ != seen && next_ < chunks_); });
-      if (stop_) return;
-      seen = generation_;
-      while (next_ < chunks_) {
-        int c = next_++;
-        const std::function<void(int)>* f = job_;
-        lk.unlock();
-        (*f)(c);
-        lk.lock();
-        if (--pending_ == 0) done_.notify_all();
+      // Spin a while for the next job, then sleep.
+      int spins = 0;
+      while (generation_.load(std::memory_order_acquire) == seen && spins < 20000) {
+        ++spins;
+#if defined(__x86_64__)
+        __builtin_ia32_pause();
+#endif
       }
+      if (generation_.load(std::memory_order_acquire) == seen) {
+        std::unique_lock<std::mutex> lk(mu_);
+        cv_.wait(lk, [&] { return generation_.load() != seen; });
+      }
+      seen = generation_.load(std::memory_order_acquire);
+      if (stop_) return;
+      work();
     }
   }
 
   std::vector<std::thread> workers_;
   std::mutex mu_;
-  std::condition_variable cv_, done_;
+  std::condition_variable cv_;
   const std::function<void(int)>* job_ = nullptr;
-  int chunks_ = 0, next_ = 0, pending_ = 0;
-  unsigned generation_ = 0;
+  int chunks_ = 0;
+  std::atomic<int> next_{0}, pending_{0};
+  std::atomic<unsigned> generation_{0};
   bool stop_ = false;
 };
 

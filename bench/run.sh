@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Speed of rnnc's generated programs, side by side in one run, as ratios
+# against darknet's figures (measured here when --darknet PATH is given, else
+# the reference numbers of issue 6) and PyTorch (when `import torch` works).
+# Usage: bench/run.sh [--darknet PATH] [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+darknet="" quick=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --darknet) darknet=$2; shift 2 ;;
+    --quick) quick=1; shift ;;
+    *) echo "usage: bench/run.sh [--darknet PATH] [--quick]" >&2; exit 2 ;;
+  esac
+done
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)" >/dev/null
+w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
+shared=../shared
+data=$shared/data/tinyshakespeare.txt
+[ -f "$data" ] || { data=$w/text.txt; for i in $(seq 200); do cat README.md; done > "$data"; }
+
+./build/rnnc cfg/rnn.cfg -o "$w/rnn" 2>/dev/null
+"$w/rnn" init "$w/rnn.weights" -srand 1 2>/dev/null
+len=$([ $quick = 1 ] && echo 600 || echo 3000)
+
+now() { date +%s.%N; }
+# chars/s of generate at steady state: (time for len) - (time for 10 chars)
+gen_rate() {
+  local t0 t1 t2
+  t0=$(now); "$w/rnn" generate "$w/rnn.weights" -srand 1 -len 10 "$@" >/dev/null 2>&1
+  t1=$(now); "$w/rnn" generate "$w/rnn.weights" -srand 1 -len "$len" "$@" >/dev/null 2>&1
+  t2=$(now)
+  awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$len" 'BEGIN { printf "%.0f", (n - 10) / ((c - b) - (b - a)) }'
+}
+# chars/s of train at steady state: median of darknet's per-batch seconds after the first 5 batches
+train_rate() {
+  local bin=$1 batches=$2 chars=$3
+  "$bin" train -file "$data" -srand 1 -max_batches "$batches" -backup "$w/backup" 2>&1 >/dev/null |
+    awk -F', ' '/ seconds/ { n++; if (n > 5) { split($4, s, " "); print s[1] } }' | sort -g |
+    awk -v c="$chars" '{ v[NR] = $1 } END { printf "%.0f", c / v[int((NR + 1) / 2)] }'
+}
+
+g32=$(gen_rate -precision fp32)
+g16=$(gen_rate -precision bf16)
+./build/rnnc "$shared/golden/tiny/tiny.train.cfg" -o "$w/tiny_train" 2>/dev/null || ./build/rnnc examples/demo.train.cfg -o "$w/tiny_train" 2>/dev/null
+cfgval() { tr -d ' \t' < "$1" | sed -n "s/^$2=//p" | head -1; }
+train_cfg=$shared/golden/tiny/tiny.train.cfg; [ -f "$train_cfg" ] || train_cfg=examples/demo.train.cfg
+tb=$(( $(cfgval "$train_cfg" batch) * $(cfgval "$train_cfg" time_steps) ))
+tr=$(train_rate "$w/tiny_train" $([ $quick = 1 ] && echo 30 || echo 100) "$tb")
+
+dk_g=430 dk_t=11000 src="issue 6's reference figure (not measured here)"
+if [ -n "$darknet" ]; then
+  src="measured here"
+  echo "measuring darknet at $darknet" >&2
+  t0=$(now); "$darknet" rnn generate cfg/rnn.cfg "$w/rnn.weights" -srand 1 -len 10 >/dev/null 2>&1
+  t1=$(now); "$darknet" rnn generate cfg/rnn.cfg "$w/rnn.weights" -srand 1 -len "$len" >/dev/null 2>&1; t2=$(now)
+  dk_g=$(awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$len" 'BEGIN { printf "%.0f", (n - 10) / ((c - b) - (b - a)) }')
+fi
+torch="not installed: PyTorch not measured"
+python3 -c "import torch" 2>/dev/null && torch="installed, but bench/ has no PyTorch model yet"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
+echo
+echo "rnnc bench, $(date -u +%Y-%m-%d), $(nproc) cores, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2 }')"
+echo "darknet: $src; PyTorch: $torch"
+echo
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "figure" "darknet" "rnnc" "ratio" "target"
+printf "|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..54})" "------------" "------------" "----------" "----------"
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "generate, cfg/rnn.cfg, fp32, chars/s" "$dk_g" "$g32" "$(ratio "$g32" "$dk_g")" ">= 3x"
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "generate, cfg/rnn.cfg, -precision bf16, chars/s" "-" "$g16" "$(ratio "$g16" "$dk_g")" ">= 8x"
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "generate -n 32, total chars/s" "-" "n/a" "-" ">= 25x"
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, golden/tiny/tiny.train.cfg, chars/s" "$dk_t" "$tr" "$(ratio "$tr" "$dk_t")" ">= 6x"
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, rnn.train.cfg shape, % of OpenBLAS sgemm" "-" "n/a" "-" ">= 60%"
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train chars/s vs PyTorch (CPU, 2 threads)" "-" "n/a" "-" ">= 1.5x"
