@@ -19,6 +19,25 @@ namespace rnnc::train {
 // Batch-norm epsilon outside the square root, as darknet's normalize_cpu.
 constexpr double kBnEpsilon = .000001;
 
+// Activations for training, in the scalar type alone so that the loops
+// vectorise (inference keeps darknet's double-rounded forms, for exactness).
+template <Act A>
+inline real train_activate(real x) {
+  if constexpr (A == Act::Leaky) return x > 0 ? x : real(.1) * x;
+  else if constexpr (A == Act::Relu) return x > 0 ? x : real(0);
+  else if constexpr (A == Act::Relie) return x > 0 ? x : real(.01) * x;
+  else if constexpr (A == Act::Ramp) return (x > 0 ? x : real(0)) + real(.1) * x;
+  else return activate<A>(x);
+}
+template <Act A>
+inline real train_gradient(real y) {
+  if constexpr (A == Act::Leaky) return y > 0 ? real(1) : real(.1);
+  else if constexpr (A == Act::Relu) return y > 0 ? real(1) : real(0);
+  else if constexpr (A == Act::Relie) return y > 0 ? real(1) : real(.01);
+  else if constexpr (A == Act::Ramp) return y > 0 ? real(1.1) : real(.1);
+  else return gradient<A>(y);
+}
+
 // What the backward pass needs from the forward one, for every row.
 struct DenseCache {
   int rows = 0, group = 0, out = 0;
@@ -45,37 +64,44 @@ struct DenseScratch {
 };
 
 // Batch norm + bias + activation on pre-activations z (rows r0..r1 of the cache),
-// writing c.y; z is overwritten.
+// writing c.y; z is overwritten. Loops run along rows (contiguous) with
+// per-output accumulators, so they vectorise.
 template <Act A>
 inline void dense_finish_forward(DenseParams& p, DenseCache& c, int r0, int r1, real* z) {
   const int out = p.out;
   if (p.batch_norm) {
+    static thread_local std::vector<real> sum, sq, inv;
+    sum.resize(out);
+    sq.resize(out);
+    inv.resize(out);
     for (int g0 = r0; g0 < r1; g0 += c.group) {
-      int g = g0 / c.group;
-      const int n = c.group;
+      const int g = g0 / c.group, n = c.group;
       real* mean = &c.mean[size_t(g) * out];
       real* sd = &c.sd[size_t(g) * out];
-      for (int j = 0; j < out; ++j) {
-        double s = 0;
-        for (int r = 0; r < n; ++r) s += z[size_t(g0 - r0 + r) * out + j];
-        mean[j] = static_cast<real>(s / n);
-        double v = 0;
-        for (int r = 0; r < n; ++r) {
-          double d = z[size_t(g0 - r0 + r) * out + j] - mean[j];
-          v += d * d;
+      real* zg = z + size_t(g0 - r0) * out;
+      std::fill(sum.begin(), sum.end(), real(0));
+      std::fill(sq.begin(), sq.end(), real(0));
+      for (int r = 0; r < n; ++r)
+        for (int j = 0; j < out; ++j) sum[j] += zg[size_t(r) * out + j];
+      for (int j = 0; j < out; ++j) mean[j] = sum[j] / n;
+      for (int r = 0; r < n; ++r)
+        for (int j = 0; j < out; ++j) {
+          real d = zg[size_t(r) * out + j] - mean[j];
+          sq[j] += d * d;
         }
-        real var = static_cast<real>(v / (n - 1));
-        sd[j] = static_cast<real>(std::sqrt(static_cast<double>(var)));
+      for (int j = 0; j < out; ++j) {
+        real var = sq[j] / (n - 1);
+        sd[j] = std::sqrt(var);
+        inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
         p.rolling_mean[j] = real(.99) * p.rolling_mean[j] + real(.01) * mean[j];
         p.rolling_variance[j] = real(.99) * p.rolling_variance[j] + real(.01) * var;
       }
       for (int r = 0; r < n; ++r) {
-        size_t row = size_t(g0 + r);
-        real* zr = z + size_t(g0 - r0 + r) * out;
+        real* zr = zg + size_t(r) * out;
+        real* xh = &c.xhat[size_t(g0 + r) * out];
         for (int j = 0; j < out; ++j) {
-          real xh = static_cast<real>((zr[j] - mean[j]) / (sd[j] + kBnEpsilon));
-          c.xhat[row * out + j] = xh;
-          zr[j] = xh * p.scales[j] + p.biases[j];
+          xh[j] = (zr[j] - mean[j]) * inv[j];
+          zr[j] = xh[j] * p.scales[j] + p.biases[j];
         }
       }
     }
@@ -88,7 +114,7 @@ inline void dense_finish_forward(DenseParams& p, DenseCache& c, int r0, int r1, 
   for (int r = r0; r < r1; ++r) {
     real* zr = z + size_t(r - r0) * out;
     real* y = &c.y[size_t(r) * out];
-    for (int j = 0; j < out; ++j) y[j] = activate<A>(zr[j]);
+    for (int j = 0; j < out; ++j) y[j] = train_activate<A>(zr[j]);
   }
 }
 
@@ -122,36 +148,42 @@ inline void dense_backward_pointwise(DenseParams& p, DenseCache& c, int r0, int 
   for (int r = 0; r < n_rows; ++r) {
     const real* y = &c.y[size_t(r0 + r) * out];
     real* d = delta + size_t(r) * out;
-    for (int j = 0; j < out; ++j) d[j] *= gradient<A>(y[j]);
+    for (int j = 0; j < out; ++j) d[j] *= train_gradient<A>(y[j]);
   }
   for (int r = 0; r < n_rows; ++r)
     for (int j = 0; j < out; ++j) p.bias_updates[j] += delta[size_t(r) * out + j];
-  if (p.batch_norm) {
-    for (int g0 = r0; g0 < r1; g0 += c.group) {
-      const int g = g0 / c.group, n = c.group;
-      const real* sd = &c.sd[size_t(g) * out];
+  if (!p.batch_norm) return;
+  // y = xhat*scale + b, xhat = (z - mean) / D, D = sd + eps, sd = sqrt(sum (z-mean)^2 / (n-1)):
+  // -dL/dz_k = (g_k - mean(g)) / D - (z_k - mean) * sum_i(g_i xhat_i) / ((n-1) sd D), g = -dL/dxhat.
+  static thread_local std::vector<real> sum_d, sum_dx, inv;
+  sum_d.resize(out);
+  sum_dx.resize(out);
+  inv.resize(out);
+  for (int g0 = r0; g0 < r1; g0 += c.group) {
+    const int g = g0 / c.group, n = c.group;
+    const real* sd = &c.sd[size_t(g) * out];
+    real* dg = delta + size_t(g0 - r0) * out;
+    std::fill(sum_d.begin(), sum_d.end(), real(0));
+    std::fill(sum_dx.begin(), sum_dx.end(), real(0));
+    for (int r = 0; r < n; ++r) {
+      real* d = dg + size_t(r) * out;
+      const real* xh = &c.xhat[size_t(g0 + r) * out];
       for (int j = 0; j < out; ++j) {
-        // y = xhat*scale + b, xhat = (z - mean) / (sd + eps), sd = sqrt(sum (z-mean)^2 / (n-1))
-        double sum_d = 0, sum_dx = 0;
-        for (int r = 0; r < n; ++r) {
-          size_t row = size_t(g0 + r);
-          real& d = delta[size_t(g0 - r0 + r) * out + j];
-          p.scale_updates[j] += d * c.xhat[row * out + j];
-          d *= p.scales[j];  // now -dL/dxhat
-          sum_d += d;
-          sum_dx += double(d) * c.xhat[row * out + j];
-        }
-        double D = sd[j] + kBnEpsilon;
-        double mean_d = sum_d / n;
-        // d sd / d z_k = (z_k - mean) / ((n-1) sd), and z_k - mean = xhat_k * D.
-        double k2 = sd[j] > 0 ? sum_dx / ((n - 1) * double(sd[j]) * D) : 0.0;
-        for (int r = 0; r < n; ++r) {
-          size_t row = size_t(g0 + r);
-          real& d = delta[size_t(g0 - r0 + r) * out + j];
-          double zc = double(c.xhat[row * out + j]) * D;
-          d = static_cast<real>((d - mean_d) / D - zc * k2);
-        }
+        p.scale_updates[j] += d[j] * xh[j];
+        d[j] *= p.scales[j];
+        sum_d[j] += d[j];
+        sum_dx[j] += d[j] * xh[j];
       }
+    }
+    for (int j = 0; j < out; ++j) {
+      inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
+      sum_d[j] = sum_d[j] / n;                                           // mean of g
+      sum_dx[j] = sd[j] > 0 ? sum_dx[j] / ((n - 1) * sd[j]) : real(0);  // times (z - mean) = xhat D
+    }
+    for (int r = 0; r < n; ++r) {
+      real* d = dg + size_t(r) * out;
+      const real* xh = &c.xhat[size_t(g0 + r) * out];
+      for (int j = 0; j < out; ++j) d[j] = (d[j] - sum_d[j]) * inv[j] - xh[j] * sum_dx[j];
     }
   }
 }

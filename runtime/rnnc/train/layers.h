@@ -110,13 +110,17 @@ inline void rnn_backward_recurrent(DenseParams& self, DenseParams& out, RnnTrain
     for (size_t i = 0; i < step; ++i) dh[i] += L.dnext[i];
     std::copy(dh, dh + step, &L.delta_a[t * step]);
     L.dprev.assign(step, real(0));
-    // dh becomes the self sub-layer's delta (its output s_t feeds h_t with weight 1).
-    dense_backward<A>(self, L.self_cache, t * L.streams, (t + 1) * L.streams, dh, &L.h[t * step],
-                      t > 0 ? L.dprev.data() : nullptr);
+    // dh becomes the self sub-layer's delta (its output s_t feeds h_t with
+    // weight 1), then -dL/dz of that sub-layer; only the product that feeds
+    // h_{t-1} must happen inside the time loop.
+    dense_backward_pointwise<A>(self, L.self_cache, t * L.streams, (t + 1) * L.streams, dh);
+    if (t > 0) gemm_nn(L.streams, L.hidden, L.hidden, dh, self.weights.data(), L.dprev.data(), true);
     if (SHORTCUT)
       for (size_t i = 0; i < step; ++i) L.dprev[i] += L.delta_a[t * step + i];
     L.dnext.swap(L.dprev);
   }
+  // The recurrent weights' update for all time steps at once: dWs += dZs^T [h_{-1} .. h_{T-2}].
+  gemm_tn_acc(L.hidden, L.hidden, L.rows(), L.dh.data(), L.h.data(), self.weight_updates.data());
 }
 
 template <Act A, bool SHORTCUT>
