@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "emit/embedded.h"
+#include "emit/emit_batch.h"
 #include "emit/emit_train.h"
 #include "emit/names.h"
 
@@ -58,7 +59,7 @@ class Emitter {
                          {{"CFG", m_.cfg_path},
                           {"SUMMARY", m_.summary()},
                           {"PASSES", passes},
-                          {"INCLUDES", fmt::format("#include \"rnnc/inference_kernels.h\"\n#include \"rnnc/reference_kernels.h\"\n#include \"rnnc/train.h\"")},
+                          {"INCLUDES", fmt::format("#include \"rnnc/inference_kernels.h\"\n#include \"rnnc/batch_kernels.h\"\n#include \"rnnc/reference_kernels.h\"\n#include \"rnnc/train.h\"")},
                           {"NAMESPACE", ns},
                           {"CONSTANTS", constants_},
                           {"INFO", info()},
@@ -70,6 +71,7 @@ class Emitter {
                           {"PREPARE", prepare_},
                           {"RESET", reset_.empty() ? "    // no recurrent state\n" : reset_},
                           {"STEP", step_},
+                          {"BATCH", emit_batch_step(m_, p_)},
                           {"TRAINING", emit_training(m_)},
                           {"MAIN", fmt::format("int main(int argc, char** argv) {{ return rnnc::run_program<{}::Model>(argc, argv); }}\n", ns)}});
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "activations.h"
+#include "bf16.h"
 #include "params.h"
 #include "train/threads.h"
 
@@ -29,17 +30,6 @@ inline Precision& weight_precision() {
   static Precision p = Precision::Fp32;
   return p;
 }
-
-// Round to nearest even, as hardware conversions do.
-inline uint16_t to_bf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  if ((u & 0x7f800000u) == 0x7f800000u) return static_cast<uint16_t>(u >> 16);  // inf, nan
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return static_cast<uint16_t>(u >> 16);
-}
-
-inline float from_bf16(uint16_t h) { return __builtin_bit_cast(float, static_cast<uint32_t>(h) << 16); }
 
 inline void apply_precision(InferenceDense& d) {
   if (weight_precision() != Precision::Bf16) return;

@@ -44,9 +44,10 @@ inline void print_usage(const ModelInfo& m, const char* argv0) {
   std::printf(
       "%s: a char-RNN compiled by rnnc from %s\n  %s\n\n"
       "usage:\n"
-      "  %s generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T] [-precision fp32|bf16]\n"
+      "  %s generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T] [-precision fp32|bf16] [-n N]\n"
       "      print N characters (default 1000) sampled after TEXT (default \"\\n\\n\");\n"
-      "      -srand seeds the generator (default: the time), -temp is the softmax temperature (default .7)\n"
+      "      -srand seeds the generator (default: the time), -temp is the softmax temperature (default .7);\n"
+      "      -n N prints N samples computed together (sample 0 on darknet's generator stream)\n"
       "  %s valid WEIGHTS [-seed TEXT] < text\n"
       "      bits per character of the text on stdin, as darknet prints them\n"
       "  %s train [WEIGHTS] -file DATA [-clear] [-backup DIR] [-srand N] [-max_batches N]\n"
@@ -86,6 +87,39 @@ std::unique_ptr<Model> load_for_inference(const std::string& path) {
   return m;
 }
 
+// generate -n N: N samples of one seed at once, sharing every weight read.
+// Sample 0 draws from darknet's generator stream, sample k from srand + k.
+template <class Model>
+int generate_samples(Model& m, const std::string& seed, long long len, int n, unsigned rseed, GlibcRandom& rng0) {
+  const int inputs = Model::info().inputs;
+  std::vector<GlibcRandom> rngs;
+  rngs.push_back(rng0);
+  for (int k = 1; k < n; ++k) rngs.emplace_back(rseed + static_cast<unsigned>(k));
+  m.reset_batch(n);
+  std::vector<unsigned char> c(n);
+  std::vector<std::string> text(n, seed);
+  for (size_t i = 0; i + 1 < seed.size(); ++i) {
+    std::fill(c.begin(), c.end(), static_cast<unsigned char>(seed[i]));
+    m.step_batch(c.data());
+  }
+  std::fill(c.begin(), c.end(), static_cast<unsigned char>(seed.back()));
+  std::vector<float> p(inputs);
+  for (long long i = 0; i < len; ++i) {
+    const real* out = m.step_batch(c.data());
+    for (int s = 0; s < n; ++s) {
+      for (int j = 0; j < inputs; ++j) p[j] = static_cast<float>(out[size_t(s) * inputs + j]);
+      c[s] = static_cast<unsigned char>(sample_char(p.data(), inputs, rngs[s]));
+      text[s] += static_cast<char>(c[s]);
+    }
+  }
+  for (const std::string& t : text) {
+    std::fwrite(t.data(), 1, t.size(), stdout);
+    std::putchar('\n');
+  }
+  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+  return 0;
+}
+
 template <class Model>
 int cmd_generate(Flags& f) {
   const ModelInfo& info = Model::info();
@@ -95,8 +129,12 @@ int cmd_generate(Flags& f) {
   double temp = f.real("-temp", .7);
   if (f.has("-tokens") || f.has("-tokenized")) fail("generate: word-level -tokens is not supported by rnnc");
   read_precision_flag(f);
+  long long samples = f.integer("-n", 1);
   std::string weights = f.positional();
   f.finish("generate");
+  if (samples < 1 || samples > 4096) fail("-n must be between 1 and 4096, got %lld", samples);
+  if constexpr (!Model::kHasBatchStep)
+    if (samples > 1) fail("-n %lld: this model's layers have no batch kernels; use -n 1", samples);
   if (weights.empty()) fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T]");
   if (len < 0) fail("-len must be 0 or more, got %lld", len);
   if (!(temp > 0) || !std::isfinite(temp)) fail("-temp must be a number above 0, got %g", temp);
@@ -109,6 +147,8 @@ int cmd_generate(Flags& f) {
   auto m = load_for_inference<Model>(weights);
   m->set_temperature(static_cast<float>(temp));
   print_model_line<Model>(info);
+
+  if (samples > 1) return generate_samples(*m, seed, len, static_cast<int>(samples), static_cast<unsigned>(rseed), rng);
 
   std::vector<float> p(info.inputs);
   int c = 0;

@@ -1,0 +1,83 @@
+#include "emit/emit_batch.h"
+
+#include <fmt/format.h>
+
+#include "emit/names.h"
+
+namespace rnnc {
+
+namespace {
+
+// Only [rnn], [connected] and [softmax] have batch kernels, and they read folded weights.
+bool batchable(const Model& m, const Plan& plan) {
+  for (size_t i = 0; i < m.layers.size(); ++i) {
+    const Layer& l = m.layers[i];
+    if (l.kind == LayerKind::Lstm || l.kind == LayerKind::Gru) return false;
+    if (l.kind == LayerKind::Rnn && !plan.layers[i].fused_step) return false;
+    if (l.kind == LayerKind::Connected && !plan.layers[i].fold_batch_norm) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string emit_batch_step(const Model& m, const Plan& plan) {
+  std::string s = "\n  // ---- Inference for n samples at once (generate -n N): buffers are [features][n] ----\n";
+  if (!batchable(m, plan)) {
+    s += "  static constexpr bool kHasBatchStep = false;  // this model's layers have no batch kernels\n";
+    s += "  void reset_batch(int) {}\n";
+    s += "  const rnnc::real* step_batch(const unsigned char*) { return nullptr; }\n";
+    return s;
+  }
+  std::string members, reset, step;
+  std::string x;  // the previous layer's batch output ("" for the characters)
+  for (size_t i = 0; i < m.layers.size(); ++i) {
+    const Layer& l = m.layers[i];
+    const LayerPlan& lp = plan.layers[i];
+    std::string C = camel(l.name), out = fmt::format("k{}Out", C);
+    std::string y = l.name + "_yb";
+    members += fmt::format("  std::vector<rnnc::real> {};\n", y);
+    reset += fmt::format("    {}.assign(size_t({}) * n, rnnc::real(0));\n", y, out);
+    step += fmt::format("    // [{}] {} ({})\n", layer_kind_name(l.kind), l.name, l.loc.str());
+    switch (l.kind) {
+      case LayerKind::Rnn: {
+        std::string h = l.name + "_hb";
+        members += fmt::format("  std::vector<rnnc::real> {};  // recurrent state, one column per sample\n", h);
+        reset += fmt::format("    {}.assign(size_t({}) * n, rnnc::real(0));\n", h, out);
+        step += fmt::format(
+            "    rnnc::rnn_step_batch<k{0}In, {1}, {2}, {3}, {4}>(folded_{5}, folded_{6}, {7}, c, {8}.data(), n, "
+            "batch_scratch);\n",
+            C, out, act_enum(l.activation), l.shortcut ? "true" : "false", lp.one_hot_input ? "true" : "false",
+            member_name(l.dense[0]), member_name(l.dense[1]), x.empty() ? "nullptr" : x + ".data()", h);
+        step += fmt::format("    rnnc::dense_forward_batch<{0}, {0}, {1}>(folded_{2}, {3}.data(), {4}.data(), n);\n", out,
+                            act_enum(l.activation), member_name(l.dense[2]), h, y);
+        break;
+      }
+      case LayerKind::Connected:
+        if (lp.one_hot_input)
+          step += fmt::format("    rnnc::dense_gather_batch<k{}In, {}, {}>(folded_{}, c, {}.data(), n);\n", C, out,
+                              act_enum(l.activation), member_name(l.dense[0]), y);
+        else
+          step += fmt::format("    rnnc::dense_forward_batch<k{}In, {}, {}>(folded_{}, {}.data(), {}.data(), n);\n", C,
+                              out, act_enum(l.activation), member_name(l.dense[0]), x, y);
+        break;
+      case LayerKind::Softmax:
+        step += fmt::format("    rnnc::softmax_batch<{}, {}>({}.data(), temperature, {}.data(), n, batch_column);\n", out,
+                            l.groups, x, y);
+        break;
+      default:
+        break;
+    }
+    x = y;
+  }
+  s += "  static constexpr bool kHasBatchStep = true;\n";
+  s += "  int batch_n = 0;\n" + members + "  std::vector<rnnc::real> batch_scratch, batch_column;\n\n";
+  s += "  // Sizes the batch buffers for n samples and zeroes their states.\n";
+  s += "  void reset_batch(int n) {\n    batch_n = n;\n" + reset + "  }\n\n";
+  s += "  // Feeds character c[s] to sample s; returns the probabilities, [n][kInputs].\n";
+  s += "  const rnnc::real* step_batch(const unsigned char* c) {\n    const int n = batch_n;\n" + step;
+  s += fmt::format("    return {}.data();\n  }}\n", x);
+  return s;
+}
+
+}  // namespace rnnc
