@@ -4,6 +4,7 @@
 // register-blocked micro-kernel of train/gemm.h, then a pointwise pass.
 #pragma once
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "activations.h"
@@ -12,13 +13,68 @@
 
 namespace rnnc {
 
+#if defined(__AVX512BF16__)
+// Z = W X with bf16 weights AND activations and float sums, two products per
+// lane per instruction (vdpbf16ps): X is packed as [IN/2][n][2] bf16 pairs,
+// W's rows already hold their pairs side by side. Needs IN even, n % 32 == 0.
+template <int IN, int OUT>
+inline void bf16_dot_product(const uint16_t* W, const float* X, float* Z, int n, std::vector<uint16_t>& packed) {
+  static_assert(IN % 2 == 0, "pairs along the inputs");
+  packed.resize(size_t(IN) * n);
+  for (int k = 0; k < IN; k += 2)
+    for (int s = 0; s < n; ++s) {
+      packed[(size_t(k) * n) + 2 * s] = to_bf16(X[size_t(k) * n + s]);
+      packed[(size_t(k) * n) + 2 * s + 1] = to_bf16(X[size_t(k + 1) * n + s]);
+    }
+  constexpr int MR = 8;
+  const uint16_t* P = packed.data();
+  parallel_for(
+      OUT / MR,
+      [&](int b0, int b1) {
+        for (int blk = b0; blk < b1; ++blk) {
+          const int i0 = blk * MR;
+          for (int j = 0; j < n; j += 32) {
+            __m512 c0[MR], c1[MR];
+            for (int i = 0; i < MR; ++i) c0[i] = c1[i] = _mm512_setzero_ps();
+            for (int k = 0; k < IN; k += 2) {
+              const uint16_t* prow = P + size_t(k) * n + 2 * j;
+              __m512bh x0 = (__m512bh)_mm512_loadu_si512(prow), x1 = (__m512bh)_mm512_loadu_si512(prow + 32);
+              for (int i = 0; i < MR; ++i) {
+                uint32_t pair;
+                std::memcpy(&pair, W + size_t(i0 + i) * IN + k, 4);
+                __m512bh a = (__m512bh)_mm512_set1_epi32(static_cast<int>(pair));
+                c0[i] = _mm512_dpbf16_ps(c0[i], a, x0);
+                c1[i] = _mm512_dpbf16_ps(c1[i], a, x1);
+              }
+            }
+            for (int i = 0; i < MR; ++i) {
+              _mm512_storeu_ps(Z + size_t(i0 + i) * n + j, c0[i]);
+              _mm512_storeu_ps(Z + size_t(i0 + i) * n + j + 16, c1[i]);
+            }
+          }
+        }
+      },
+      1);
+}
+#endif
+
 // Z[OUT][n] = W X, in whichever precision the weights are held.
 template <int IN, int OUT>
 inline void batch_product(const InferenceDense& d, const real* X, real* Z, int n) {
-  if (!d.w_bf16.empty())
+  if (!d.w_bf16.empty()) {
+#if defined(__AVX512BF16__)
+    if constexpr (sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0) {
+      if (n % 32 == 0) {
+        static thread_local std::vector<uint16_t> packed;
+        bf16_dot_product<IN, OUT>(d.w_bf16.data(), X, Z, n, packed);
+        return;
+      }
+    }
+#endif
     train::gemm_split(OUT, n, IN, d.w_bf16.data(), IN, 1, X, Z, false);
-  else
+  } else {
     train::gemm_split(OUT, n, IN, d.w.data(), IN, 1, X, Z, false);
+  }
 }
 
 // Y = act(W X + b).

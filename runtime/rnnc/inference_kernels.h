@@ -13,6 +13,10 @@
 #include "params.h"
 #include "train/threads.h"
 
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 namespace rnnc {
 
 // A dense sub-layer ready for inference: batch norm folded in
@@ -94,6 +98,103 @@ inline real row_dot(const InferenceDense& d, int j, const real* x) {
   return dot<N>(d.w.data() + static_cast<size_t>(j) * N, x);
 }
 
+// Rows j..j+R-1 at once: the same 16-lane sums as row_dot, per row, but R
+// independent chains, so the adds' latency no longer bounds the loop.
+#if defined(__AVX512F__)
+inline __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
+inline __m512 load16(const uint16_t* p) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
+}
+#endif
+
+template <int N, int R, class T>
+__attribute__((noinline)) void dot_rows(const T* __restrict w, const real* __restrict x, real* out) {
+#if defined(__AVX512F__)
+  if constexpr (sizeof(real) == 4) {
+    // The same arithmetic as the portable loop below, in registers: a rounded
+    // product, then a rounded add, per lane.
+    __m512 acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+    int k = 0;
+    for (; k + 16 <= N; k += 16) {
+      __m512 xv = _mm512_loadu_ps(reinterpret_cast<const float*>(x) + k);
+      for (int r = 0; r < R; ++r) acc[r] = _mm512_add_ps(acc[r], _mm512_mul_ps(load16(w + size_t(r) * N + k), xv));
+    }
+    for (int r = 0; r < R; ++r) {
+      alignas(64) float lanes[16];
+      _mm512_store_ps(lanes, acc[r]);
+      float s = 0;
+      for (int l = 0; l < 16; ++l) s += lanes[l];
+      for (int kk = k; kk < N; ++kk) s += float(widen(w[size_t(r) * N + kk])) * x[kk];
+      out[r] = s;
+    }
+    return;
+  }
+#endif
+  constexpr int L = 16;
+  real acc[R][L] = {};
+  int k = 0;
+  for (; k + L <= N; k += L)
+    for (int r = 0; r < R; ++r)
+      for (int l = 0; l < L; ++l) acc[r][l] += real(widen(w[size_t(r) * N + k + l])) * x[k + l];
+  for (int r = 0; r < R; ++r) {
+    real s = 0;
+    for (int l = 0; l < L; ++l) s += acc[r][l];
+    for (int kk = k; kk < N; ++kk) s += real(widen(w[size_t(r) * N + kk])) * x[kk];
+    out[r] = s;
+  }
+}
+
+#if defined(__AVX512BF16__)
+// bf16 weights times x rounded to bf16, with float sums: vdpbf16ps does two
+// products per lane, so one instruction covers 32 weights.
+template <int N>
+__attribute__((noinline)) void bf16_rows_dot(const uint16_t* __restrict w, int j0, int j1, const real* __restrict x,
+                                             real* __restrict out) {
+  alignas(64) uint16_t xb[N];
+  for (int k = 0; k < N; k += 16)
+    _mm256_store_si256(reinterpret_cast<__m256i*>(xb + k), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(x + k)));
+  constexpr int R = 4;
+  int j = j0;
+  for (; j + R <= j1; j += R) {
+    __m512 acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
+    for (int k = 0; k < N; k += 32) {
+      __m512bh xv = (__m512bh)_mm512_load_si512(xb + k);
+      for (int r = 0; r < R; ++r)
+        acc[r] = _mm512_dpbf16_ps(acc[r], (__m512bh)_mm512_loadu_si512(w + size_t(j + r) * N + k), xv);
+    }
+    for (int r = 0; r < R; ++r) out[j - j0 + r] = _mm512_reduce_add_ps(acc[r]);
+  }
+  for (; j < j1; ++j) {
+    __m512 acc = _mm512_setzero_ps();
+    for (int k = 0; k < N; k += 32)
+      acc = _mm512_dpbf16_ps(acc, (__m512bh)_mm512_loadu_si512(w + size_t(j) * N + k), (__m512bh)_mm512_load_si512(xb + k));
+    out[j - j0] = _mm512_reduce_add_ps(acc);
+  }
+}
+#endif
+
+// out[j - j0] = row j of d times x, for j in [j0, j1).
+template <int N>
+inline void rows_dot(const InferenceDense& d, int j0, int j1, const real* x, real* out) {
+  // Four rows at a time pays off for bf16 weights, which the L3 cache holds;
+  // fp32 weights stream from memory, where one row at a time is faster.
+  constexpr int R = 4;
+  int j = j0;
+#if defined(__AVX512BF16__)
+  if constexpr (sizeof(real) == 4 && N % 32 == 0) {
+    if (!d.w_bf16.empty()) {
+      bf16_rows_dot<N>(d.w_bf16.data(), j0, j1, x, out);
+      return;
+    }
+  }
+#endif
+  if (!d.w_bf16.empty())
+    for (; j + R <= j1; j += R) dot_rows<N, R>(d.w_bf16.data() + size_t(j) * N, x, out + (j - j0));
+  for (; j < j1; ++j) out[j - j0] = row_dot<N>(d, j, x);
+}
+
 // Element j of gathered row c.
 inline real gathered(const InferenceDense& d, int c, int n, int j) {
   size_t i = static_cast<size_t>(c) * n + j;
@@ -108,7 +209,8 @@ template <int IN, int OUT, Act A>
 inline void dense_forward(const InferenceDense& d, const real* __restrict x, real* __restrict y) {
   parallel_for(
       OUT, [&](int j0, int j1) {
-        for (int j = j0; j < j1; ++j) y[j] = activate<A>(row_dot<IN>(d, j, x) + d.b[j]);
+        rows_dot<IN>(d, j0, j1, x, y + j0);
+        for (int j = j0; j < j1; ++j) y[j] = activate<A>(y[j] + d.b[j]);
       },
       kRowsPerThread(IN));
 }
@@ -128,10 +230,12 @@ inline void rnn_step(const InferenceDense& input, const InferenceDense& self, co
   real next[H];
   parallel_for(
       H, [&](int j0, int j1) {
+        real in[H], rec[H];
+        if (!ONEHOT) rows_dot<IN>(input, j0, j1, x, in);
+        rows_dot<H>(self, j0, j1, h, rec);
         for (int j = j0; j < j1; ++j) {
-          real in = ONEHOT ? gathered(input, c, H, j) : row_dot<IN>(input, j, x);
-          real a = activate<A>(in + input.b[j]);
-          real s = activate<A>(row_dot<H>(self, j, h) + self.b[j]);
+          real a = activate<A>((ONEHOT ? gathered(input, c, H, j) : in[j - j0]) + input.b[j]);
+          real s = activate<A>(rec[j - j0] + self.b[j]);
           next[j] = SHORTCUT ? (h[j] + a) + s : a + s;
         }
       },
