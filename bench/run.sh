@@ -24,13 +24,16 @@ data=$shared/data/tinyshakespeare.txt
 len=$([ $quick = 1 ] && echo 600 || echo 3000)
 
 now() { date +%s.%N; }
-# chars/s of generate at steady state: (time for len) - (time for 10 chars)
+# total chars/s of generate at steady state: (time for len) - (time for 10 chars);
+# the first argument is the number of samples (-n).
 gen_rate() {
-  local t0 t1 t2
-  t0=$(now); "$w/rnn" generate "$w/rnn.weights" -srand 1 -len 10 "$@" >/dev/null 2>&1
-  t1=$(now); "$w/rnn" generate "$w/rnn.weights" -srand 1 -len "$len" "$@" >/dev/null 2>&1
+  local n=$1 l=$len t0 t1 t2
+  shift
+  [ "$n" -gt 1 ] && l=$((len / 4))
+  t0=$(now); "$w/rnn" generate "$w/rnn.weights" -srand 1 -len 10 -n "$n" "$@" >/dev/null 2>&1
+  t1=$(now); "$w/rnn" generate "$w/rnn.weights" -srand 1 -len "$l" -n "$n" "$@" >/dev/null 2>&1
   t2=$(now)
-  awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$len" 'BEGIN { printf "%.0f", (n - 10) / ((c - b) - (b - a)) }'
+  awk -v a="$t0" -v b="$t1" -v c="$t2" -v l="$l" -v n="$n" 'BEGIN { printf "%.0f", n * (l - 10) / ((c - b) - (b - a)) }'
 }
 # chars/s of train at steady state: median of darknet's per-batch seconds after the first 5 batches
 train_rate() {
@@ -40,15 +43,17 @@ train_rate() {
     awk -v c="$chars" '{ v[NR] = $1 } END { printf "%.0f", c / v[int((NR + 1) / 2)] }'
 }
 
-g32=$(gen_rate -precision fp32)
-g16=$(gen_rate -precision bf16)
+g32=$(gen_rate 1 -precision fp32)
+g16=$(gen_rate 1 -precision bf16)
+n32=$(gen_rate 32 -precision fp32)
+n16=$(gen_rate 32 -precision bf16)
 ./build/rnnc "$shared/golden/tiny/tiny.train.cfg" -o "$w/tiny_train" 2>/dev/null || ./build/rnnc examples/demo.train.cfg -o "$w/tiny_train" 2>/dev/null
 cfgval() { tr -d ' \t' < "$1" | sed -n "s/^$2=//p" | head -1; }
 train_cfg=$shared/golden/tiny/tiny.train.cfg; [ -f "$train_cfg" ] || train_cfg=examples/demo.train.cfg
 tb=$(( $(cfgval "$train_cfg" batch) * $(cfgval "$train_cfg" time_steps) ))
 tr=$(train_rate "$w/tiny_train" $([ $quick = 1 ] && echo 30 || echo 100) "$tb")
 
-dk_g=430 dk_t=11000 src="issue 6's reference figure (not measured here)"
+dk_g=430 dk_t=11000 src="issue 6's reference figures (not measured here; pass --darknet PATH)"
 if [ -n "$darknet" ]; then
   src="measured here"
   echo "measuring darknet at $darknet" >&2
@@ -56,8 +61,23 @@ if [ -n "$darknet" ]; then
   t1=$(now); "$darknet" rnn generate cfg/rnn.cfg "$w/rnn.weights" -srand 1 -len "$len" >/dev/null 2>&1; t2=$(now)
   dk_g=$(awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$len" 'BEGIN { printf "%.0f", (n - 10) / ((c - b) - (b - a)) }')
 fi
-torch="not installed: PyTorch not measured"
-python3 -c "import torch" 2>/dev/null && torch="installed, but bench/ has no PyTorch model yet"
+# The training step of cfg/rnn.train.cfg's shape (128 streams; 16 steps to fit in memory) against OpenBLAS.
+./build/rnnc bench/rnn_train_shape.cfg -o "$w/rnn_train" 2>/dev/null
+big_rows=$((128 * 16))
+big=$(train_rate "$w/rnn_train" $([ $quick = 1 ] && echo 7 || echo 9) "$big_rows")  # chars/s
+# FLOPs per row: forward, weight gradient and input gradient of every product but rnn0's one-hot input:
+# 3 x 2 x (8 x 1024 x 1024 + 1024 x 256)
+big_gflops=$(awk -v c="$big" 'BEGIN { printf "%.1f", c * 6 * (8 * 1024 * 1024 + 1024 * 256) / 1e9 }')
+sgemm="n/a"
+if cc -O2 bench/sgemm_openblas.c -o "$w/sgemm" -lopenblas 2>/dev/null; then sgemm=$(OPENBLAS_NUM_THREADS=$(nproc) "$w/sgemm"); fi
+
+torch="not installed: PyTorch not measured" pt="n/a"
+py=""
+for p in python3 /usr/bin/python3; do "$p" -c "import torch" 2>/dev/null && { py=$p; break; }; done
+if [ -n "$py" ]; then
+  pt=$("$py" bench/torch_rnn.py "$data" $([ $quick = 1 ] && echo 15 || echo 40))
+  torch="$($py -c 'import torch; print(torch.__version__)'), measured here (bench/torch_rnn.py, 2 threads)"
+fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
 echo
@@ -68,7 +88,12 @@ printf "| %-52s | %10s | %10s | %8s | %8s |\n" "figure" "darknet" "rnnc" "ratio"
 printf "|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..54})" "------------" "------------" "----------" "----------"
 printf "| %-52s | %10s | %10s | %8s | %8s |\n" "generate, cfg/rnn.cfg, fp32, chars/s" "$dk_g" "$g32" "$(ratio "$g32" "$dk_g")" ">= 3x"
 printf "| %-52s | %10s | %10s | %8s | %8s |\n" "generate, cfg/rnn.cfg, -precision bf16, chars/s" "-" "$g16" "$(ratio "$g16" "$dk_g")" ">= 8x"
-printf "| %-52s | %10s | %10s | %8s | %8s |\n" "generate -n 32, total chars/s" "-" "n/a" "-" ">= 25x"
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "generate -n 32, fp32, total chars/s" "-" "$n32" "$(ratio "$n32" "$dk_g")" ">= 25x"
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "generate -n 32, bf16, total chars/s" "-" "$n16" "$(ratio "$n16" "$dk_g")" ">= 25x"
 printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, golden/tiny/tiny.train.cfg, chars/s" "$dk_t" "$tr" "$(ratio "$tr" "$dk_t")" ">= 6x"
-printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, rnn.train.cfg shape, % of OpenBLAS sgemm" "-" "n/a" "-" ">= 60%"
-printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train chars/s vs PyTorch (CPU, 2 threads)" "-" "n/a" "-" ">= 1.5x"
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, rnn.train.cfg shape, GFLOP/s vs OpenBLAS sgemm" "$sgemm" "$big_gflops" \
+  "$([ "$sgemm" = n/a ] && echo - || awk -v a="$big_gflops" -v b="$sgemm" 'BEGIN { printf "%.0f%%", 100 * a / b }')" ">= 60%"
+printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, tiny shape, chars/s vs PyTorch (column 2)" "$pt" "$tr" \
+  "$([ "$pt" = n/a ] && echo - || ratio "$tr" "$pt")" ">= 1.5x"
+echo
+echo "The sgemm column is OpenBLAS on 128 x 1024 x 1024, all cores; the PyTorch row's second column is PyTorch's chars/s."
