@@ -20,3 +20,4 @@ out/demo_train train -file "$text" -srand 1 -max_batches "${DEMO_BATCHES:-600}" 
   awk 'NR % 50 == 0 || /Saving|error/'
 echo "== generating from out/backup/demo_final.weights"
 out/demo generate out/backup/demo_final.weights -srand 0 -seed "The " -len 400
+echo "== the loss curve: out/backup/demo.loss.svg (numbers: out/backup/demo.loss.tsv)"

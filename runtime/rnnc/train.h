@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "checkpoint.h"
+#include "loss_plot.h"
 #include "program.h"
 #include "text_data.h"
 #include "train/layers.h"
@@ -56,6 +57,8 @@ struct TrainingRun {
   uint64_t seen = 0;
   int adam_t = 0;
   float avg_loss = -1;
+  std::vector<LossPoint> curve;  // this run's losses, for the plot
+  std::string loss_base;         // backup/<base>: where the plot goes ("" for none)
 
   // darknet's order: seed, build (random init), load weights, pick stream offsets.
   void start(const std::string& weights, const std::string& file, unsigned seed, bool clear) {
@@ -116,8 +119,13 @@ struct TrainingRun {
     return c;
   }
 
+  // Writes weights, the resume sidecar, and the loss curve beside them.
   void save(const std::string& path) {
     save_weights(path, model->in_file_order(), seen);
+    if (!loss_base.empty() && !curve.empty()) {
+      write_loss_tsv(loss_base + ".loss.tsv", curve);
+      write_loss_svg(loss_base + ".loss.svg", Model::info().name, curve);
+    }
     save_checkpoint(path + ".state", checkpoint(), model->in_file_order(), Model::info().parameters);
     std::fprintf(stderr, "Saving weights to %s\n", path.c_str());
   }
@@ -161,6 +169,7 @@ int cmd_train(Flags& f) {
   }
   make_dirs(backup);
   const std::string base = backup + "/" + backup_base(info.cfg);
+  run.loss_base = base;
 
   print_model_line<Model>(info);
   std::fprintf(stderr, "Learning Rate: %g, Momentum: %g, Decay: %g, Inputs: %d %d %d\n", run.net.learning_rate,
@@ -189,6 +198,7 @@ int cmd_train(Flags& f) {
     uint64_t chars = uint64_t(run.current_batch()) * run.net.batch;
     std::fprintf(stderr, "%lld: %f, %f avg, %f rate, %lf seconds, %f epochs\n", i, loss, run.avg_loss, rate, secs,
                  double(chars) / run.data.text.size());
+    run.curve.push_back({i, loss, run.avg_loss});
     run.reset_streams();
     if (i % 10000 == 0) run.save(strprintf("%s_%lld.weights", base.c_str(), i));
     if (i % 100 == 0) run.save(base + ".backup");
