@@ -1,1 +1,151 @@
 #include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <initializer_list>
+#include <vector>
+
+#include "rnnc/batch_kernels.h"
+#include "rnnc/inference_kernels.h"
+#include "rnnc/random.h"
+#include "rnnc/reference_kernels.h"
+
+using namespace rnnc;
+
+namespace {
+
+void randomise(DenseParams& p, GlibcRandom& g) {
+  for (auto& w : p.weights) w = g.uniform(-.5, .5);
+  for (auto& b : p.biases) b = g.uniform(-.5, .5);
+  if (p.batch_norm)
+    for (int j = 0; j < p.out; ++j) {
+      p.scales[j] = g.uniform(.5, 1.5);
+      p.rolling_mean[j] = g.uniform(-.5, .5);
+      p.rolling_variance[j] = g.uniform(.25, 2);
+    }
+}
+
+void check_close(const real* a, const real* b, int n, double rel = 1e-5) {
+  for (int i = 0; i < n; ++i) {
+    CAPTURE(i);
+    CHECK(std::fabs(a[i] - b[i]) <= rel * std::max({1.0, std::fabs(double(a[i])), std::fabs(double(b[i]))}));
+  }
+}
+
+template <Act A, bool BN, bool SHORTCUT>
+void check_rnn_step() {
+  constexpr int IN = 40, H = 24;
+  GlibcRandom g(17);
+  DenseParams in("in", IN, H, BN), self("self", H, H, BN);
+  randomise(in, g);
+  randomise(self, g);
+  InferenceDense fin = prepare_dense(in), fself = prepare_dense(self);
+  std::vector<real> h_ref(H), h_fused(H), x(IN);
+  for (auto& v : h_ref) v = g.uniform(-1, 1);
+  h_fused = h_ref;
+  for (int step = 0; step < 5; ++step) {
+    for (auto& v : x) v = g.uniform(-1, 1);
+    reference::rnn_step<A>(in, self, x.data(), SHORTCUT, h_ref.data());
+    rnn_step<IN, H, A, SHORTCUT, false>(fin, fself, x.data(), 0, h_fused.data());
+    check_close(h_ref.data(), h_fused.data(), H);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("fused rnn step matches the plain reference") {
+  check_rnn_step<Act::Leaky, true, false>();
+  check_rnn_step<Act::Leaky, false, true>();
+  check_rnn_step<Act::Tanh, true, true>();
+  check_rnn_step<Act::Logistic, false, false>();
+  check_rnn_step<Act::Relu, true, false>();
+}
+
+TEST_CASE("gathered one-hot projection equals the product with a one-hot vector") {
+  constexpr int IN = 40, H = 24;
+  GlibcRandom g(5);
+  for (bool bn : {false, true}) {
+    DenseParams in("in", IN, H, bn), self("self", H, H, bn);
+    randomise(in, g);
+    randomise(self, g);
+    InferenceDense fg = prepare_gather(in), fs = prepare_dense(self);
+    std::vector<real> h_ref(H, 0), h_g(H, 0);
+    for (int c : {3, 0, 39, 7, 7}) {
+      std::vector<real> onehot(IN, 0);
+      onehot[c] = 1;
+      reference::rnn_step<Act::Leaky>(in, self, onehot.data(), false, h_ref.data());
+      rnn_step<IN, H, Act::Leaky, false, true>(fg, fs, nullptr, c, h_g.data());
+      check_close(h_ref.data(), h_g.data(), H);
+    }
+    // the connected layer's gather
+    std::vector<real> y_ref(H), y_g(H), onehot(IN, 0);
+    onehot[11] = 1;
+    reference::dense_forward<Act::Linear>(in, onehot.data(), y_ref.data());
+    dense_gather<IN, H, Act::Linear>(fg, 11, y_g.data());
+    check_close(y_ref.data(), y_g.data(), H);
+  }
+}
+
+TEST_CASE("fused dense forward (folded batch norm) matches the plain twin") {
+  constexpr int IN = 100, OUT = 37;
+  GlibcRandom g(8);
+  for (bool bn : {false, true}) {
+    DenseParams p("d", IN, OUT, bn);
+    randomise(p, g);
+    std::vector<real> x(IN), y_ref(OUT), y(OUT);
+    for (auto& v : x) v = g.uniform(-1, 1);
+    reference::dense_forward<Act::Elu>(p, x.data(), y_ref.data());
+    dense_forward<IN, OUT, Act::Elu>(prepare_dense(p), x.data(), y.data());
+    check_close(y_ref.data(), y.data(), OUT);
+  }
+}
+
+TEST_CASE("batch kernels (generate -n) match the one-sample kernels") {
+  constexpr int IN = 64, H = 32, N = 5;
+  GlibcRandom g(21);
+  DenseParams in("in", IN, H, true), self("self", H, H, true), out("out", H, H, false);
+  randomise(in, g);
+  randomise(self, g);
+  randomise(out, g);
+  InferenceDense fi = prepare_gather(in), fs = prepare_dense(self), fo = prepare_dense(out);
+  std::vector<std::vector<real>> h(N, std::vector<real>(H, 0));
+  std::vector<real> hb(size_t(H) * N, 0), yb(size_t(H) * N), scratch;
+  unsigned char c[N] = {1, 5, 9, 63, 0};
+  for (int step = 0; step < 3; ++step) {
+    rnn_step_batch<IN, H, Act::Leaky, false, true>(fi, fs, nullptr, c, hb.data(), N, scratch);
+    dense_forward_batch<H, H, Act::Leaky>(fo, hb.data(), yb.data(), N);
+    for (int s = 0; s < N; ++s) {
+      rnn_step<IN, H, Act::Leaky, false, true>(fi, fs, nullptr, c[s], h[s].data());
+      std::vector<real> y(H), col(H);
+      dense_forward<H, H, Act::Leaky>(fo, h[s].data(), y.data());
+      for (int j = 0; j < H; ++j) col[j] = yb[size_t(j) * N + s];
+      check_close(y.data(), col.data(), H);
+    }
+    for (auto& ch : c) ch = static_cast<unsigned char>((ch * 7 + 3) % IN);
+  }
+}
+
+TEST_CASE("softmax with temperature and groups sums to 1 per group") {
+  std::vector<real> x(12), y(12);
+  for (int i = 0; i < 12; ++i) x[i] = real(i) * .3f - 1;
+  softmax<12, 3>(x.data(), .7f, y.data());
+  for (int g = 0; g < 3; ++g) {
+    double s = 0;
+    for (int i = 0; i < 4; ++i) s += y[g * 4 + i];
+    CHECK(s == doctest::Approx(1.0).epsilon(1e-6));
+  }
+  // a lower temperature sharpens
+  std::vector<real> hot(12), cold(12);
+  softmax<12, 1>(x.data(), 2.f, hot.data());
+  softmax<12, 1>(x.data(), .5f, cold.data());
+  CHECK(cold[11] > hot[11]);
+}
+
+TEST_CASE("bf16 conversion rounds to nearest even") {
+  CHECK(from_bf16(to_bf16(1.0f)) == 1.0f);
+  CHECK(from_bf16(to_bf16(-2.5f)) == -2.5f);
+  float x = 1.0f + 1.0f / 256;  // halfway between two bf16 values: rounds to even (1.0)
+  CHECK(from_bf16(to_bf16(x)) == 1.0f);
+  float y = 1.0f + 3.0f / 256;  // halfway, rounds up to the even 1 + 4/256
+  CHECK(from_bf16(to_bf16(y)) == 1.0f + 4.0f / 256);
+}

@@ -1,1 +1,142 @@
 #include <doctest/doctest.h>
+
+#include <string>
+
+#include "cfg/cfg_reader.h"
+#include "ir/lower.h"
+
+using namespace rnnc;
+
+static const char* kTiny =
+    "[net]\nsubdivisions=1\ninputs=256\nbatch = 16\ntime_steps=64\nlearning_rate=0.1\npolicy=steps\n"
+    "steps=2000,2700\nscales=.1,.1\n\n"
+    "[rnn]\nbatch_normalize=1\noutput = 96\nhidden=96\nactivation=leaky\n\n"
+    "[rnn]\nbatch_normalize=1\noutput = 96\nactivation=leaky\n\n"
+    "[connected]\noutput=256\nactivation=leaky\n\n[softmax]\n";
+
+static Model lower_text(const std::string& text, Diagnostics* d = nullptr) {
+  Diagnostics local;
+  return lower(parse_cfg(text, "t.cfg"), d ? *d : local);
+}
+
+static std::string error_of(const std::string& text, bool check_text = false) {
+  try {
+    Model m = lower_text(text);
+    if (check_text) check_text_model(m);
+  } catch (const CompileError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_CASE("lower: net options, effective batch and streams") {
+  Diagnostics d;
+  Model m = lower_text(kTiny, &d);
+  CHECK(m.name == "t");
+  CHECK(m.net.batch == 16 * 64);
+  CHECK(m.net.time_steps == 64);
+  CHECK(m.net.streams() == 16);
+  CHECK(m.net.learning_rate == doctest::Approx(0.1));
+  CHECK(m.net.momentum == doctest::Approx(.9));  // darknet's default
+  CHECK(m.net.decay == doctest::Approx(.0001));
+  CHECK(m.net.policy == Policy::Steps);
+  CHECK(m.net.steps == std::vector<int>{2000, 2700});
+  CHECK(m.net.scales.size() == 2);
+  CHECK(m.net.adam == false);
+  // darknet's "unused field" for hidden=96
+  REQUIRE(d.warnings.size() == 1);
+  CHECK(d.warnings[0].find("t.cfg:14:1: warning: unused field 'hidden = 96'") != std::string::npos);
+}
+
+TEST_CASE("lower: sizes chain from layer to layer, sub-layers in darknet's orders") {
+  Model m = lower_text(kTiny);
+  REQUIRE(m.layers.size() == 4);
+  CHECK(m.layers[0].name == "rnn0");
+  CHECK(m.layers[0].inputs == 256);
+  CHECK(m.layers[1].inputs == 96);
+  CHECK(m.layers[2].name == "connected2");
+  CHECK(m.layers[2].inputs == 96);
+  CHECK(m.layers[2].outputs == 256);
+  CHECK(m.layers[3].kind == LayerKind::Softmax);
+  CHECK(m.layers[3].outputs == 256);
+  const auto& d = m.layers[0].dense;
+  REQUIRE(d.size() == 3);
+  CHECK(d[0].name == "rnn0.input");
+  CHECK(d[0].in == 256);
+  CHECK(d[1].name == "rnn0.self");
+  CHECK(d[1].in == 96);
+  CHECK(d[2].name == "rnn0.output");
+  CHECK(d[0].batch_norm);
+  CHECK(d[0].activation == Activation::Leaky);
+  CHECK(m.parameters() == (256 * 96 + 96 * 4) + 5 * (96 * 96 + 96 * 4) + (96 * 256 + 256));
+  CHECK(m.summary() == "2 x [rnn] 96 (batch norm, leaky), [connected] 256 (leaky), [softmax]");
+}
+
+TEST_CASE("lower: lstm and gru sub-layers, file order and build order") {
+  Model m = lower_text("[net]\ninputs=256\n[lstm]\noutput=8\n[gru]\noutput=6\n[connected]\noutput=256\n[softmax]\n");
+  const Layer& l = m.layers[0];
+  REQUIRE(l.dense.size() == 8);
+  CHECK(l.dense[0].name == "lstm0.wi");
+  CHECK(l.dense[0].in == 8);
+  CHECK(l.dense[4].name == "lstm0.ui");
+  CHECK(l.dense[4].in == 256);
+  std::vector<std::string> build;
+  for (int i : l.build_order) build.push_back(l.dense[i].name);
+  CHECK(build == std::vector<std::string>{"lstm0.uf", "lstm0.ui", "lstm0.ug", "lstm0.uo", "lstm0.wf", "lstm0.wi",
+                                          "lstm0.wg", "lstm0.wo"});
+  const Layer& g = m.layers[1];
+  REQUIRE(g.dense.size() == 6);
+  CHECK(g.dense[0].name == "gru1.wz");
+  CHECK(g.dense[3].name == "gru1.uz");
+  CHECK(g.dense[3].in == 8);
+  build.clear();
+  for (int i : g.build_order) build.push_back(g.dense[i].name);
+  CHECK(build == std::vector<std::string>{"gru1.uz", "gru1.wz", "gru1.ur", "gru1.wr", "gru1.uh", "gru1.wh"});
+}
+
+TEST_CASE("lower: darknet's rand() advance for cfg/rnn.cfg's shape") {
+  Model m = lower_text(
+      "[net]\ninputs=256\n[rnn]\noutput=1024\nbatch_normalize=1\nactivation=leaky\n[rnn]\noutput=1024\n"
+      "batch_normalize=1\nactivation=leaky\n[rnn]\noutput=1024\nbatch_normalize=1\nactivation=leaky\n"
+      "[connected]\noutput=256\nactivation=leaky\n[softmax]\n");
+  CHECK(m.init_rand_calls() == 8912896ull);
+}
+
+TEST_CASE("lower: every error names the place") {
+  const std::string net = "[net]\ninputs=256\n";
+  CHECK(error_of(net + "[rnnn]\noutput=4\n").find("t.cfg:3:1: error: unknown section [rnnn]") != std::string::npos);
+  CHECK(error_of(net + "[rnn]\nactivation=leeky\n").find("t.cfg:4:1: error: unknown activation 'leeky'") !=
+        std::string::npos);
+  CHECK(error_of(net + "[rnn]\noutput=abc\n").find("t.cfg:4:1: error: 'output' expects an integer, got 'abc'") !=
+        std::string::npos);
+  CHECK(error_of(net + "[rnn]\noutput=0\n").find("t.cfg:4:1: error: 'output' must be at least 1") != std::string::npos);
+  CHECK(error_of("[net]\ninputs=256\nlearning_rate=fast\n[softmax]\n").find("'learning_rate' expects a number") !=
+        std::string::npos);
+  CHECK(error_of("[net]\ninputs=256\nbatch=10\nsubdivisions=3\n[softmax]\n").find("does not divide") !=
+        std::string::npos);
+  CHECK(error_of("[net]\nbatch=1\n[softmax]\n").find("needs inputs=") != std::string::npos);
+  CHECK(error_of("[net]\ninputs=256\npolicy=steps\nsteps=1,2\nscales=.1\n[softmax]\n").find("steps= has 2 values") !=
+        std::string::npos);
+  CHECK(error_of("[net]\ninputs=256\npolicy=fancy\n[softmax]\n").find("unknown policy 'fancy'") != std::string::npos);
+  CHECK(error_of("[rnn]\noutput=4\n").find("t.cfg:1:1: error: the first section must be [net]") != std::string::npos);
+  CHECK(error_of(net + "[rnn]\nbatch_normalize=2\n").find("'batch_normalize' is 0 or 1") != std::string::npos);
+  CHECK(error_of("").find("no sections") != std::string::npos);
+}
+
+TEST_CASE("check_text_model: a char-RNN ends in a softmax over its inputs") {
+  const std::string net = "[net]\ninputs=256\n";
+  CHECK(error_of(net + "[rnn]\noutput=8\n[connected]\noutput=256\n", true).find("t.cfg:5:1: error: the last layer is [connected]") !=
+        std::string::npos);
+  CHECK(error_of(net + "[rnn]\noutput=8\n[softmax]\n", true).find("the [softmax] has 8 outputs") != std::string::npos);
+  CHECK(error_of("[net]\ninputs=300\n[connected]\noutput=300\n[softmax]\n", true).find("at most 256") !=
+        std::string::npos);
+  CHECK(error_of(net + "[connected]\noutput=256\n[softmax]\n", true) == "");
+}
+
+TEST_CASE("lower: duplicate keys warn, darknet takes the first") {
+  Diagnostics d;
+  Model m = lower_text("[net]\ninputs=256\n[rnn]\noutput=8\noutput=9\n[connected]\noutput=256\n[softmax]\n", &d);
+  CHECK(m.layers[0].outputs == 8);
+  REQUIRE(d.warnings.size() == 1);
+  CHECK(d.warnings[0].find("t.cfg:5:1: warning: 'output' is set twice") != std::string::npos);
+}
