@@ -29,17 +29,26 @@ class ThreadPool {
       for (int c = 0; c < chunks; ++c) f(c);
       return;
     }
-    job_ = &f;
-    chunks_ = chunks;
-    next_.store(0, std::memory_order_relaxed);
+    // Everything a worker needs is written before the claim word that names
+    // this job's generation is published; a chunk is claimed by a CAS on
+    // that word, so a worker still holding an older generation can never
+    // take (or count down) a chunk of this one.
+    const unsigned gen = ++last_generation_;
+    job_.store(&f, std::memory_order_relaxed);
+    chunks_.store(chunks, std::memory_order_relaxed);
     pending_.store(chunks, std::memory_order_relaxed);
+    claim_.store(pack(gen, 0), std::memory_order_release);
     {
       std::lock_guard<std::mutex> lk(mu_);
-      generation_.fetch_add(1, std::memory_order_release);
+      generation_.store(gen, std::memory_order_release);
     }
     cv_.notify_all();
-    work();
-    while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+    work(gen);
+    while (pending_.load(std::memory_order_acquire) != 0) {
+#if defined(__x86_64__)
+      __builtin_ia32_pause();
+#endif
+    }
   }
 
   ~ThreadPool() {
@@ -60,16 +69,30 @@ class ThreadPool {
     for (int i = 1; i < n; ++i) workers_.emplace_back([this] { loop(); });
   }
 
-  void work() {
-    int c;
-    while ((c = next_.fetch_add(1, std::memory_order_acq_rel)) < chunks_) {
-      (*job_)(c);
-      pending_.fetch_sub(1, std::memory_order_acq_rel);
+  static unsigned long long pack(unsigned gen, unsigned next) {
+    return (static_cast<unsigned long long>(gen) << 32) | next;
+  }
+
+  // Claims and runs chunks of generation `gen` until none is left.
+  void work(unsigned gen) {
+    unsigned long long s = claim_.load(std::memory_order_acquire);
+    while (static_cast<unsigned>(s >> 32) == gen) {
+      const int c = static_cast<int>(s & 0xffffffffu);
+      if (c >= chunks_.load(std::memory_order_relaxed)) return;
+      if (claim_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
+        (*job_.load(std::memory_order_relaxed))(c);
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
+        s = claim_.load(std::memory_order_acquire);
+      }
     }
   }
 
   void loop() {
-    unsigned seen = generation_.load();
+    // Generation 0 is the one the pool was built in. Reading the counter here
+    // instead would lose a wake-up: a short program can post jobs, or reach
+    // the destructor, before this thread first runs.
+    unsigned seen = 0;
     while (true) {
       // Spin a while for the next job, then sleep.
       int spins = 0;
@@ -79,23 +102,24 @@ class ThreadPool {
         __builtin_ia32_pause();
 #endif
       }
-      if (generation_.load(std::memory_order_acquire) == seen) {
+      {
         std::unique_lock<std::mutex> lk(mu_);
-        cv_.wait(lk, [&] { return generation_.load() != seen; });
+        cv_.wait(lk, [&] { return stop_ || generation_.load() != seen; });
+        seen = generation_.load(std::memory_order_acquire);
+        if (stop_) return;
       }
-      seen = generation_.load(std::memory_order_acquire);
-      if (stop_) return;
-      work();
+      work(seen);
     }
   }
 
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable cv_;
-  const std::function<void(int)>* job_ = nullptr;
-  int chunks_ = 0;
-  std::atomic<int> next_{0}, pending_{0};
+  std::atomic<const std::function<void(int)>*> job_{nullptr};
+  std::atomic<int> chunks_{0}, pending_{0};
+  std::atomic<unsigned long long> claim_{0};
   std::atomic<unsigned> generation_{0};
+  unsigned last_generation_ = 0;  // the caller's own count
   bool stop_ = false;
 };
 

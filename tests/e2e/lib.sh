@@ -1,0 +1,59 @@
+# Shared by the end-to-end tests: run with RNNC (the rnnc binary) and SRC (the
+# repository root) set, as CTest does. Exit 77 marks a test skipped.
+set -euo pipefail
+: "${RNNC:?set RNNC to the rnnc binary}" "${SRC:?set SRC to the repository root}"
+SHARED=$(cd "$SRC/.." && pwd)/shared
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+need_shared() {
+  if [ ! -d "$SHARED/golden" ]; then
+    echo "SKIP: $SHARED is absent (darknet's golden outputs and the corpus live there)"
+    exit 77
+  fi
+}
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# compile CFG NAME [rnnc flags]: builds ./NAME quietly (cached by rnnc).
+compile() {
+  local cfg=$1 name=$2
+  shift 2
+  "$RNNC" "$cfg" -o "$name" "$@" 2>"$name.rnnc.log" || { cat "$name.rnnc.log" >&2; fail "rnnc $cfg"; }
+}
+
+# A text every machine has: the corpus when it is there, else our own README many times over.
+corpus() {
+  local bytes=$1 out=$2
+  if [ -f "$SHARED/data/tinyshakespeare.txt" ]; then
+    head -c "$bytes" "$SHARED/data/tinyshakespeare.txt" > "$out"
+  else
+    while [ "$(wc -c < "$out" 2>/dev/null || echo 0)" -lt "$bytes" ]; do cat "$SRC/README.md" >> "$out"; done
+    head -c "$bytes" "$out" > "$out.tmp" && mv "$out.tmp" "$out"
+  fi
+}
+
+# expect_error CODE_FILE PATTERN -- command...: the command must fail (1..127), printing PATTERN on stderr.
+expect_error() {
+  local pattern=$1
+  shift
+  local rc=0
+  "$@" < /dev/null > out.txt 2> err.txt || rc=$?
+  if [ "$rc" -eq 0 ]; then fail "expected an error from: $* (it exited 0)"; fi
+  if [ "$rc" -ge 128 ]; then fail "crashed (exit $rc): $*"; fi
+  grep -q -- "$pattern" err.txt || { cat err.txt >&2; fail "stderr of '$*' lacks '$pattern'"; }
+  echo "ok   error: $(head -1 err.txt)"
+}
+
+# numbers_close A B REL: two files of whitespace-separated numbers agree to a relative REL.
+numbers_close() {
+  paste -d'\n' <(tr -s ' \n' '\n\n' < "$1") <(tr -s ' \n' '\n\n' < "$2") | awk -v rel="$3" '
+    NR % 2 == 1 { a = $1; next }
+    { n++; d = a - $1; if (d < 0) d = -d; m = (a < 0 ? -a : a); b = ($1 < 0 ? -$1 : $1); if (b > m) m = b; if (m < 1e-30) m = 1e-30
+      if (d > 1e-7 && d / m > worst) worst = d / m; if (d > rel * m && d > 1e-7) bad++ }
+    END { printf "compared %d numbers, worst relative difference %.3g\n", n, worst; exit (bad > 0 || n == 0) }'
+}
