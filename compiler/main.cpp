@@ -1,34 +1,39 @@
 // rnnc: compiles a darknet char-RNN cfg into one specialised program.
-//   read -> lower -> passes -> emit -> build
+//   read -> lower -> passes -> emit -> format -> check -> build
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cfg/cfg_reader.h"
+#include "check/check.h"
 #include "driver/build.h"
 #include "emit/emit_cpp.h"
+#include "format/format.h"
 #include "ir/lower.h"
 #include "passes/plan.h"
 
 namespace {
 
 const char* kUsage =
-    "usage: rnnc CFG [-o NAME] [--emit-only DIR] [--cxx COMPILER] [--no-fuse] [--no-cache] [-v]\n"
+    "usage: rnnc CFG [-o NAME] [--emit-only DIR] [--cxx COMPILER] [--no-fuse] [--no-check] [--no-cache] [-v]\n"
     "  Compiles a darknet network description (cfg/rnn.cfg, ...) into one program with\n"
     "  generate, valid and train commands (run it with --help).\n"
     "  -o NAME          the program to write (default: the cfg's base name)\n"
     "  --emit-only DIR  write the C++ source, the runtime and a CMakeLists.txt to DIR; build nothing\n"
     "  --cxx COMPILER   the host C++ compiler (default: $CXX, else c++)\n"
     "  --no-fuse        run no optimising pass: the plain reference kernels, darknet's order of operations\n"
+    "  --no-check       do not check the emitted C++ with Clang before building it\n"
     "  --no-cache       rebuild even if this exact program was built before\n"
     "  -v               say what is run\n";
 
 struct Args {
   std::string cfg, output, emit_dir, cxx;
-  bool fuse = true, cache = true, verbose = false;
+  bool fuse = true, cache = true, check = true, verbose = false;
   int inject_error_in_layer = -1;
 };
 
@@ -58,6 +63,8 @@ Args parse_args(int argc, char** argv) {
       a.cxx = value();
     } else if (s == "--no-fuse") {
       a.fuse = false;
+    } else if (s == "--no-check") {
+      a.check = false;
     } else if (s == "--no-cache") {
       a.cache = false;
     } else if (s == "-v") {
@@ -89,19 +96,39 @@ int main(int argc, char** argv) {
     rnnc::Plan plan = rnnc::make_plan(model, args.fuse);
     rnnc::EmitOptions eo;
     eo.inject_error_in_layer = args.inject_error_in_layer;
-    std::string source = rnnc::emit_cpp(model, plan, eo);
+    using Clock = std::chrono::steady_clock;
+    auto ms = [](Clock::time_point since) {
+      return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
+    };
+    auto t0 = Clock::now();
+    std::string source = rnnc::format_cpp(rnnc::emit_cpp(model, plan, eo));
+    if (args.verbose) fmt::print(stderr, "rnnc: emitted and formatted the C++ in {:.0f} ms\n", ms(t0));
     std::string name = std::filesystem::path(args.output).filename().string();
+    rnnc::BuildOptions bo;
+    bo.cxx = args.cxx;
+    bo.output = args.output;
+    bo.use_cache = args.cache;
+    bo.verbose = args.verbose;
+    // A cached binary was built from this very source, so it compiles: no need to check it again.
+    bool cached = args.emit_dir.empty() && rnnc::binary_is_cached(source, name, bo);
+    if (args.check && !cached) {
+      auto t1 = Clock::now();
+      rnnc::CheckOptions co;
+      // Parse as the host compiler will compile it (the same -std and -march).
+      std::istringstream flags(rnnc::host_cxx_flags());
+      for (std::string f; flags >> f;) co.args.push_back(f);
+      if (!args.emit_dir.empty()) co.file_name = (std::filesystem::path(args.emit_dir) / "program.cpp").string();
+      rnnc::check_emitted_source(source, co);
+      if (args.verbose) fmt::print(stderr, "rnnc: Clang checked the emitted C++ in {:.0f} ms\n", ms(t1));
+    } else if (args.check && args.verbose) {
+      fmt::print(stderr, "rnnc: no Clang check: this very source was built before (cached)\n");
+    }
     if (!args.emit_dir.empty()) {
       rnnc::write_source_tree(args.emit_dir, source, name);
       fmt::print(stderr, "rnnc: wrote {} (build it with: cmake -S {} -B build && cmake --build build)\n", args.emit_dir,
                  args.emit_dir);
       return 0;
     }
-    rnnc::BuildOptions bo;
-    bo.cxx = args.cxx;
-    bo.output = args.output;
-    bo.use_cache = args.cache;
-    bo.verbose = args.verbose;
     rnnc::build_binary(source, name, bo);
     fmt::print(stderr, "rnnc: built {} ({}; {} parameters)\n", args.output, model.summary(), model.parameters());
     return 0;

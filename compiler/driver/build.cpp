@@ -81,11 +81,24 @@ void write_source_tree(const std::string& dir, const std::string& source, const 
                          model_name, host_cxx_flags()));
 }
 
+namespace {
+
+// The cache's key for a build: a hash of everything that goes into the binary.
+std::string cache_key(const std::string& source, const BuildOptions& opts) {
+  std::string key_text = source + "\n" + opts.cxx + "\n" + host_cxx_flags();
+  for (const auto& f : embedded_files()) key_text += f.text;
+  return fmt::format("{:016x}", fnv1a(key_text));
+}
+
+}  // namespace
+
+bool binary_is_cached(const std::string& source, const std::string& model_name, const BuildOptions& opts) {
+  return opts.use_cache && fs::exists(cache_root() / cache_key(source, opts) / model_name);
+}
+
 void build_binary(const std::string& source, const std::string& model_name, const BuildOptions& opts) {
   std::string flags = host_cxx_flags();
-  std::string key_text = source + "\n" + opts.cxx + "\n" + flags;
-  for (const auto& f : embedded_files()) key_text += f.text;
-  std::string key = fmt::format("{:016x}", fnv1a(key_text));
+  std::string key = cache_key(source, opts);
   fs::path cached = cache_root() / key / model_name;
   fs::path out = fs::absolute(opts.output);
   if (opts.use_cache && fs::exists(cached)) {

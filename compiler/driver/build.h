@@ -17,6 +17,10 @@ struct BuildOptions {
 // CMakeLists.txt that builds it without rnnc.
 void write_source_tree(const std::string& dir, const std::string& source, const std::string& model_name);
 
+// Whether build_binary would take the binary from the cache: this exact
+// source, runtime, compiler and flags were built before (so they compile).
+bool binary_is_cached(const std::string& source, const std::string& model_name, const BuildOptions& opts);
+
 // Throws CompileError when the compiler fails.
 void build_binary(const std::string& source, const std::string& model_name, const BuildOptions& opts);
 
