@@ -59,7 +59,7 @@ class Emitter {
                          {{"CFG", m_.cfg_path},
                           {"SUMMARY", m_.summary()},
                           {"PASSES", passes},
-                          {"INCLUDES", fmt::format("#include \"rnnc/inference_kernels.h\"\n#include \"rnnc/batch_kernels.h\"\n#include \"rnnc/reference_kernels.h\"\n#include \"rnnc/train.h\"")},
+                          {"INCLUDES", fmt::format("#include \"rnnc/inference_kernels.h\"\n#include \"rnnc/batch_kernels.h\"\n#include \"rnnc/reference_kernels.h\"\n#include \"rnnc/gate_kernels.h\"\n#include \"rnnc/gate_reference.h\"\n#include \"rnnc/train.h\"\n#include \"rnnc/train/gates.h\"")},
                           {"NAMESPACE", ns},
                           {"CONSTANTS", constants_},
                           {"INFO", info()},
@@ -169,8 +169,51 @@ class Emitter {
         s += fmt::format("    rnnc::softmax<{}, {}>({}, temperature, {});\n", out_const, l.groups, x, y);
         break;
       case LayerKind::Lstm:
-      case LayerKind::Gru:
-        throw CompileError(l.loc, fmt::format("rnnc cannot emit [{}] layers yet", layer_kind_name(l.kind)));
+      case LayerKind::Gru: {
+        // State: h (the layer's output at the previous character) and, for
+        // [lstm], the cell c; both start at zero and reset() zeroes them.
+        const bool lstm = l.kind == LayerKind::Lstm;
+        const char* kind = layer_kind_name(l.kind);
+        std::string h = l.name + "_h", cell = l.name + "_c";
+        members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // [{}] {}'s state h\n", h, out_const, kind, l.name);
+        reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), rnnc::real(0));\n", h);
+        if (lstm) {
+          members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // [lstm] {}'s cell state c\n", cell, out_const, l.name);
+          reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), rnnc::real(0));\n", cell);
+        }
+        // Sub-layers in file order: the recurrent ones on h (w*), then the input ones (u*).
+        const size_t recurrent = lstm ? 4 : 3;
+        std::vector<std::string> args;
+        if (lp.fused_step) {
+          for (size_t k = 0; k < l.dense.size(); ++k) {
+            fold(l.dense[k], k >= recurrent && lp.one_hot_input);
+            args.push_back("folded_" + member_name(l.dense[k]));
+          }
+          std::string xin = lp.one_hot_input ? "nullptr" : x, cin = lp.one_hot_input ? "c" : "0";
+          std::string onehot_arg = lp.one_hot_input ? "true" : "false";
+          if (lstm)
+            s += fmt::format("    rnnc::lstm_step<k{}In, {}, {}>({}, {}, {}, {}, {});\n", C, out_const, onehot_arg,
+                             fmt::join(args, ", "), xin, cin, h, cell);
+          else
+            s += fmt::format("    rnnc::gru_step<k{}In, {}, {}, {}>({}, {}, {}, {});\n", C, out_const, onehot_arg,
+                             l.tanh ? "true" : "false", fmt::join(args, ", "), xin, cin, h);
+        } else {
+          if (x.empty()) {
+            // One-hot input without the fused kernel: an explicit one-hot vector, as darknet has.
+            members_ += "  rnnc::real onehot[kInputs] = {};\n";
+            s += "    onehot[c] = 1;\n";
+            x = "onehot";
+          }
+          for (const Dense& d : l.dense) args.push_back("params." + member_name(d));
+          if (lstm)
+            s += fmt::format("    rnnc::reference::lstm_step({}, {}, {}, {});\n", fmt::join(args, ", "), x, h, cell);
+          else
+            s += fmt::format("    rnnc::reference::gru_step({}, {}, {}, {});\n", fmt::join(args, ", "), x,
+                             l.tanh ? "true" : "false", h);
+        }
+        s += fmt::format("    std::copy(std::begin({0}), std::end({0}), {1});  // the output is h\n", h, y);
+        break;
+      }
     }
     if (x == "onehot") s += "    onehot[c] = 0;\n";
     members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // {}'s output\n", y, out_const, l.name);
@@ -195,6 +238,18 @@ class Emitter {
         return lp.one_hot_input ? "y = act(W[:, c] + b), a gather" : "y = act(W x + b)";
       case LayerKind::Softmax:
         return fmt::format("softmax over {} group(s), with the temperature", l.groups);
+      case LayerKind::Lstm:
+        return lp.fused_step
+                   ? fmt::format("f, i, o = logistic, g = tanh of (w* h + u* {}); c = c*f + i*g; h = tanh(c)*o, one fused "
+                                 "kernel",
+                                 lp.one_hot_input ? "gathered row" : "x")
+                   : "eight gate sub-layers, gate sums, activations and state update as separate passes (reference)";
+      case LayerKind::Gru:
+        return lp.fused_step
+                   ? fmt::format("z, r = logistic(u* {0} + w* h); hh = {1}(uh {0} + wh (r*h)); h = z*h + (1-z)*hh, "
+                                 "fused kernel",
+                                 lp.one_hot_input ? "gathered row" : "x", l.tanh ? "tanh" : "logistic")
+                   : "six gate sub-layers, gate sums, activations and state update as separate passes (reference)";
       default:
         return "";
     }

@@ -101,8 +101,28 @@ std::string emit_training(const Model& m) {
             l.name, prev, l.groups, prev);
         break;
       case LayerKind::Lstm:
-      case LayerKind::Gru:
-        throw CompileError(l.loc, fmt::format("rnnc cannot emit training for [{}] layers yet", layer_kind_name(l.kind)));
+      case LayerKind::Gru: {
+        const bool lstm = l.kind == LayerKind::Lstm;
+        std::vector<std::string> subs;  // the sub-layers in file order
+        for (const Dense& dn : l.dense) subs.push_back("params." + member_name(dn));
+        std::string d = fmt::format("{}", fmt::join(subs, ", "));
+        std::string type = lstm ? "LstmTrain" : "GruTrain", fn = lstm ? "lstm" : "gru";
+        std::string targs = lstm ? "" : fmt::format("<{}>", l.tanh ? "true" : "false");
+        state += fmt::format("    rnnc::train::{} {};\n", type, l.name);
+        init += fmt::format(",\n        rnnc::train::{}(params.{}, kTimeSteps, kStreams)", type, member_name(l.dense[0]));
+        if (prev.empty())
+          fwd += fmt::format("    rnnc::train::{}_forward_onehot{}({}, t.{}, x);\n", fn, targs, d, l.name);
+        else
+          fwd += fmt::format("    rnnc::train::{}_forward{}({}, t.{}, t.{}.output());\n", fn, targs, d, l.name, prev);
+        std::string b = where;
+        if (prev.empty())
+          b += fmt::format("    rnnc::train::{}_backward_onehot{}({}, t.{}, x);\n", fn, targs, d, l.name);
+        else
+          b += fmt::format("    rnnc::train::{}_backward{}({}, t.{}, t.{}.output(), t.{}.delta.data());\n", fn, targs, d,
+                           l.name, prev, prev);
+        bwd = b + bwd;
+        break;
+      }
     }
     // Deltas the layer after accumulates into start at zero; the softmax overwrites its input's.
     if (!prev.empty() && l.kind != LayerKind::Softmax)
