@@ -52,8 +52,6 @@ echo "ok   the check stops an error before the compiler, naming $cfg:9:1"
 cmake -S D -B D/build >cmake.log 2>&1 || { cat cmake.log >&2; fail "cmake configure D"; }
 cmake --build D/build -j2 >>cmake.log 2>&1 || { cat cmake.log >&2; fail "cmake build D"; }
 compile "$cfg" direct
-# One thread: these runs compare outputs, not the thread pool (which hangs now and then, see the report).
-export RNNC_THREADS=1
 D/build/small init W -srand 3 </dev/null 2>/dev/null
 ./direct init W2 -srand 3 </dev/null 2>/dev/null
 cmp -s W W2 || fail "init -srand 3 differs between the CMake-built and the rnnc-built program"
