@@ -95,20 +95,36 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
 #else
   constexpr int MR = 4;
 #endif
+  // A read down its columns (the weight gradient's dZ^T) puts each k of a
+  // row block a whole row of A apart: a new page per k. Such a block is
+  // copied once into [K][MR] order and then read by every column block.
+  // The sums keep their order, so results are unchanged.
+  const bool pack = ai == 1 && ak > MR && N > NR;
+  thread_local std::vector<TA> packed;
+  if (pack && packed.size() < static_cast<size_t>(K) * MR) packed.resize(static_cast<size_t>(K) * MR);
   int i = i0;
   for (; i + MR <= i1; i += MR) {
+    const TA* Ablock = A + i * ai;
+    ptrdiff_t bai = ai, bak = ak;
+    if (pack) {
+      for (int k = 0; k < K; ++k)
+        for (int r = 0; r < MR; ++r) packed[static_cast<size_t>(k) * MR + r] = Ablock[r + k * ak];
+      Ablock = packed.data();
+      bai = 1;
+      bak = MR;
+    }
     int j = 0;
     for (; j + NR <= N; j += NR) {
 #if defined(__AVX512F__)
       if constexpr (kAvx512) {
-        micro_kernel_avx512<MR, TA>(K, A + i * ai, ai, ak, reinterpret_cast<const float*>(B) + j, N,
+        micro_kernel_avx512<MR, TA>(K, Ablock, bai, bak, reinterpret_cast<const float*>(B) + j, N,
                                     reinterpret_cast<float*>(C) + size_t(i) * N + j, N, accumulate);
         continue;
       }
 #endif
-      micro_kernel<MR, NR, TA>(K, A + i * ai, ai, ak, B + j, N, C + size_t(i) * N + j, N, accumulate);
+      micro_kernel<MR, NR, TA>(K, Ablock, bai, bak, B + j, N, C + size_t(i) * N + j, N, accumulate);
     }
-    if (j < N) edge_kernel(MR, N - j, K, A + i * ai, ai, ak, B + j, N, C + size_t(i) * N + j, N, accumulate);
+    if (j < N) edge_kernel(MR, N - j, K, Ablock, bai, bak, B + j, N, C + size_t(i) * N + j, N, accumulate);
   }
   for (; i < i1; ++i) {
     int j = 0;
