@@ -144,7 +144,9 @@ struct SoftmaxTrain {
 };
 
 // Softmax of every row (in groups), cost -log p[truth]; writes -dL/dx into
-// dx (truth - p, divided by the temperature). Returns the summed cost.
+// dx (truth - p, divided by the temperature, within the truth's group; 0 in
+// the other groups, whose logits the cost does not depend on: darknet's
+// truth - p there is not the gradient of its cost). Returns the summed cost.
 inline double softmax_loss(SoftmaxTrain& L, const real* x, const unsigned char* truth, int groups, real temperature,
                            real* dx) {
   const int G = L.n / groups;
@@ -165,7 +167,8 @@ inline double softmax_loss(SoftmaxTrain& L, const real* x, const unsigned char* 
     }
     const real* p = &L.p[size_t(r) * L.n];
     real* d = dx + size_t(r) * L.n;
-    for (int i = 0; i < L.n; ++i) d[i] = (real(i == truth[r]) - p[i]) / temperature;
+    const int g0 = truth[r] / G * G;
+    for (int i = 0; i < L.n; ++i) d[i] = i >= g0 && i < g0 + G ? (real(i == truth[r]) - p[i]) / temperature : real(0);
     cost -= std::log(static_cast<double>(p[truth[r]]));
   }
   return cost;
