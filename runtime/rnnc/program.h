@@ -55,8 +55,13 @@ inline void print_usage(const ModelInfo& m, const char* argv0) {
       "  %s init OUT [-srand N] [-scramble]\n"
       "      write freshly initialised weights (-scramble also randomises biases and batch-norm statistics)\n"
       "  %s probs WEIGHTS [-seed TEXT] < text\n"
-      "      print the model's output probabilities after each character of stdin (for tests)\n",
-      m.name, m.cfg, m.summary, argv0, argv0, argv0, argv0, argv0);
+      "      print the model's output probabilities after each character of stdin (for tests)\n"
+      "  %s gradcheck [WEIGHTS] -file DATA [-srand N] [-samples N] [-h STEP[,STEP...]] [-floor A]\n"
+      "      finite differences against the analytic gradient on one batch (build with -DRNNC_REAL=double);\n"
+      "      N parameters per tensor (default 20); with several steps, a parameter's error is the smallest\n"
+      "      over them (a step may carry a pre-activation across a kink of a piecewise-linear activation);\n"
+      "      errors are relative to the larger gradient, or to A where both are below it\n",
+      m.name, m.cfg, m.summary, argv0, argv0, argv0, argv0, argv0, argv0);
 }
 
 template <class Model>
