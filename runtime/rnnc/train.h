@@ -43,6 +43,16 @@ inline void make_dirs(const std::string& dir) {
     }
     if (i < dir.size()) at += dir[i];
   }
+  // An existing file of that name, or a folder we cannot write (a read-only
+  // file system): say so now, not at the first backup, 100 batches in.
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    fail("the backup folder '%s' is not a folder", dir.c_str());
+  std::string probe = dir + "/.rnnc-write-test-" + std::to_string(::getpid());
+  FILE* f = std::fopen(probe.c_str(), "wb");
+  if (!f) fail("cannot write in the backup folder '%s': %s", dir.c_str(), std::strerror(errno));
+  std::fclose(f);
+  std::remove(probe.c_str());
 }
 
 // Everything a training run holds, for both train and gradcheck.
