@@ -13,7 +13,7 @@
 #include "params.h"
 #include "train/threads.h"
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -105,6 +105,11 @@ inline __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
 inline __m512 load16(const uint16_t* p) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
 }
+#elif defined(__AVX2__)
+inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+inline __m256 load8(const uint16_t* p) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
+}
 #endif
 
 template <int N, int R, class T>
@@ -123,6 +128,32 @@ __attribute__((noinline)) void dot_rows(const T* __restrict w, const real* __res
     for (int r = 0; r < R; ++r) {
       alignas(64) float lanes[16];
       _mm512_store_ps(lanes, acc[r]);
+      float s = 0;
+      for (int l = 0; l < 16; ++l) s += lanes[l];
+      for (int kk = k; kk < N; ++kk) s += float(widen(w[size_t(r) * N + kk])) * x[kk];
+      out[r] = s;
+    }
+    return;
+  }
+#elif defined(__AVX2__)
+  if constexpr (sizeof(real) == 4) {
+    // The 16 lanes as two 8-float registers (lanes 0-7, 8-15): the same
+    // rounded product and rounded add per lane as the loop below.
+    __m256 lo[R], hi[R];
+    for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
+    int k = 0;
+    for (; k + 16 <= N; k += 16) {
+      __m256 x0 = _mm256_loadu_ps(reinterpret_cast<const float*>(x) + k);
+      __m256 x1 = _mm256_loadu_ps(reinterpret_cast<const float*>(x) + k + 8);
+      for (int r = 0; r < R; ++r) {
+        lo[r] = _mm256_add_ps(lo[r], _mm256_mul_ps(load8(w + size_t(r) * N + k), x0));
+        hi[r] = _mm256_add_ps(hi[r], _mm256_mul_ps(load8(w + size_t(r) * N + k + 8), x1));
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      alignas(32) float lanes[16];
+      _mm256_store_ps(lanes, lo[r]);
+      _mm256_store_ps(lanes + 8, hi[r]);
       float s = 0;
       for (int l = 0; l < 16; ++l) s += lanes[l];
       for (int kk = k; kk < N; ++kk) s += float(widen(w[size_t(r) * N + kk])) * x[kk];
@@ -179,7 +210,7 @@ __attribute__((noinline)) void bf16_rows_dot(const uint16_t* __restrict w, int j
 template <int N>
 inline void rows_dot(const InferenceDense& d, int j0, int j1, const real* x, real* out) {
   // Four rows at a time pays off for bf16 weights, which the L3 cache holds;
-  // fp32 weights stream from memory, where one row at a time is faster.
+  // fp32 weights stream from memory, where with AVX-512 one row at a time is faster.
   constexpr int R = 4;
   int j = j0;
 #if defined(__AVX512BF16__)
@@ -192,6 +223,10 @@ inline void rows_dot(const InferenceDense& d, int j0, int j1, const real* x, rea
 #endif
   if (!d.w_bf16.empty())
     for (; j + R <= j1; j += R) dot_rows<N, R>(d.w_bf16.data() + size_t(j) * N, x, out + (j - j0));
+#if !defined(__AVX512F__)
+  else  // with 8-float registers, four rows at a time wins for fp32 too (~7% on Zen 3)
+    for (; j + R <= j1; j += R) dot_rows<N, R>(d.w.data() + size_t(j) * N, x, out + (j - j0));
+#endif
   for (; j < j1; ++j) out[j - j0] = row_dot<N>(d, j, x);
 }
 

@@ -38,10 +38,12 @@ TEST_CASE("gemm_nn and gemm_tn_acc equal the plain loop bit for bit") {
   struct Shape {
     int M, N, K;
   };
-  // Edges in every direction, shapes that take the packed path, and one big
-  // enough to be split over the thread pool.
+  // Edges in every direction, shapes that take the packed path, one big
+  // enough to be split over the thread pool, and two whose B outgrows the L2
+  // cache (the blocked path: partial k and column blocks, edge columns, a
+  // thread's left-over rows).
   for (Shape s : {Shape{1, 1, 1}, Shape{7, 5, 3}, Shape{37, 70, 45}, Shape{64, 96, 50}, Shape{9, 33, 200},
-                  Shape{130, 160, 96}}) {
+                  Shape{130, 160, 96}, Shape{131, 300, 600}, Shape{50, 1040, 70}}) {
     CAPTURE(s.M);
     CAPTURE(s.N);
     CAPTURE(s.K);

@@ -7,19 +7,25 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 #include "../bf16.h"
 #include "../params.h"
 #include "threads.h"
 
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
 #endif
 
 // Rows of C per AVX-512 micro-kernel call (8 x 32 floats: 16 accumulators), tuned on Zen 4.
 #ifndef RNNC_MR
 #define RNNC_MR 8
+#endif
+// Without AVX-512 but with AVX2 and FMA (most laptops, Zen 2/3): 6 x 16
+// floats, 12 of the 16 ymm registers as accumulators.
+#if !defined(__AVX512F__) && defined(__AVX2__) && defined(__FMA__)
+#define RNNC_GEMM_AVX2 1
 #endif
 
 namespace rnnc::train {
@@ -72,6 +78,88 @@ inline void micro_kernel_avx512(int K, const TA* __restrict A, ptrdiff_t ai, ptr
 }
 #endif
 
+#if defined(RNNC_GEMM_AVX2)
+// The AVX2 block, MR x 16 floats: two loads of the B row per k, MR
+// broadcasts, 2*MR FMAs; the same sums in the same order as micro_kernel.
+template <int MR, class TA>
+inline void micro_kernel_avx2(int K, const TA* __restrict A, ptrdiff_t ai, ptrdiff_t ak, const float* __restrict B,
+                              ptrdiff_t ldb, float* __restrict C, ptrdiff_t ldc, bool accumulate) {
+  __m256 c0[MR], c1[MR];
+  for (int i = 0; i < MR; ++i) {
+    c0[i] = accumulate ? _mm256_loadu_ps(C + i * ldc) : _mm256_setzero_ps();
+    c1[i] = accumulate ? _mm256_loadu_ps(C + i * ldc + 8) : _mm256_setzero_ps();
+  }
+  for (int k = 0; k < K; ++k) {
+    __m256 b0 = _mm256_loadu_ps(B + k * ldb), b1 = _mm256_loadu_ps(B + k * ldb + 8);
+    for (int i = 0; i < MR; ++i) {
+      __m256 a = _mm256_set1_ps(widen(A[i * ai + k * ak]));
+      c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
+      c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
+    }
+  }
+  for (int i = 0; i < MR; ++i) {
+    _mm256_storeu_ps(C + i * ldc, c0[i]);
+    _mm256_storeu_ps(C + i * ldc + 8, c1[i]);
+  }
+}
+
+// micro_kernel_avx2 for a block of 1..6 rows (the rows a thread's share leaves over).
+template <class TA>
+inline void micro_kernel_avx2_rows(int rows, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const float* B,
+                                   ptrdiff_t ldb, float* C, ptrdiff_t ldc, bool accumulate) {
+  switch (rows) {
+    case 1: micro_kernel_avx2<1, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    case 2: micro_kernel_avx2<2, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    case 3: micro_kernel_avx2<3, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    case 4: micro_kernel_avx2<4, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    case 5: micro_kernel_avx2<5, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    default: micro_kernel_avx2<6, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+  }
+}
+
+// Rows i0..i1 and the first `cols` columns (a multiple of 16) of a product
+// whose B does not fit the L2 cache: B is cut into 256 x 256 blocks, each
+// copied once into 16-wide slivers (a sliver's K rows contiguous, in L1),
+// and every row block of A runs over the block's slivers. Each C element
+// still sums its K products in order (blocks of k accumulate in C), so the
+// result is bit for bit the unblocked one.
+template <class TA>
+inline void gemm_blocked_avx2(int i0, int i1, int cols, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak,
+                              const float* B, float* C, bool accumulate) {
+  constexpr int MR = 6, NR = 16, KC = 256, NC = 256;
+  thread_local std::vector<float> bpack;
+  thread_local std::vector<TA> apack;
+  bpack.resize(size_t(KC) * NC);
+  apack.resize(size_t(KC) * MR);
+  const bool pack_a = ai == 1 && ak > MR;
+  for (int pc = 0; pc < K; pc += KC) {
+    const int kc = std::min(KC, K - pc);
+    const bool acc = accumulate || pc > 0;
+    for (int jc = 0; jc < cols; jc += NC) {
+      const int nc = std::min(NC, cols - jc);
+      for (int sl = 0; sl < nc / NR; ++sl)
+        for (int k = 0; k < kc; ++k)
+          std::memcpy(&bpack[(size_t(sl) * kc + k) * NR], B + size_t(pc + k) * N + jc + sl * NR, NR * sizeof(float));
+      for (int i = i0; i < i1; i += MR) {
+        const int rows = std::min(MR, i1 - i);
+        const TA* Ab = A + i * ai + pc * ak;
+        ptrdiff_t bai = ai, bak = ak;
+        if (pack_a) {
+          for (int k = 0; k < kc; ++k)
+            for (int r = 0; r < rows; ++r) apack[size_t(k) * MR + r] = Ab[r + k * ak];
+          Ab = apack.data();
+          bai = 1;
+          bak = MR;
+        }
+        for (int sl = 0; sl < nc / NR; ++sl)
+          micro_kernel_avx2_rows(rows, kc, Ab, bai, bak, &bpack[size_t(sl) * kc * NR], NR,
+                                 C + size_t(i) * N + jc + sl * NR, N, acc);
+      }
+    }
+  }
+}
+#endif
+
 // The edge: any block size, plain loops.
 template <class TA>
 inline void edge_kernel(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const real* B, ptrdiff_t ldb,
@@ -88,17 +176,37 @@ inline void edge_kernel(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_
 template <class TA>
 inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const real* B, real* C,
                       bool accumulate) {
-  constexpr int NR = 64 / sizeof(real) * 2;  // two vector registers wide
 #if defined(__AVX512F__)
   constexpr bool kAvx512 = sizeof(real) == 4;
+  constexpr int NR = 64 / sizeof(real) * 2;  // two vector registers wide
   constexpr int MR = kAvx512 ? RNNC_MR : 4;
+#elif defined(RNNC_GEMM_AVX2)
+  constexpr bool kAvx2 = sizeof(real) == 4;
+  constexpr int NR = kAvx2 ? 16 : 64 / sizeof(real) * 2;
+  constexpr int MR = kAvx2 ? 6 : 4;
 #else
+  constexpr int NR = 64 / sizeof(real) * 2;
   constexpr int MR = 4;
 #endif
   // A read down its columns (the weight gradient's dZ^T) puts each k of a
   // row block a whole row of A apart: a new page per k. Such a block is
   // copied once into [K][MR] order and then read by every column block.
   // The sums keep their order, so results are unchanged.
+#if defined(RNNC_GEMM_AVX2)
+  if constexpr (kAvx2) {
+    // B beyond the L2 cache: the blocked path for whole 16-column blocks, the
+    // plain edge for the columns left over.
+    if (size_t(K) * N * sizeof(real) > (256u << 10) && N >= NR && i1 > i0) {
+      const int cols = N / NR * NR;
+      gemm_blocked_avx2(i0, i1, cols, N, K, A, ai, ak, reinterpret_cast<const float*>(B), reinterpret_cast<float*>(C),
+                        accumulate);
+      if (cols < N)
+        for (int i = i0; i < i1; ++i)
+          edge_kernel(1, N - cols, K, A + i * ai, ai, ak, B + cols, N, C + size_t(i) * N + cols, N, accumulate);
+      return;
+    }
+  }
+#endif
   const bool pack = ai == 1 && ak > MR && N > NR;
   thread_local std::vector<TA> packed;
   if (pack && packed.size() < static_cast<size_t>(K) * MR) packed.resize(static_cast<size_t>(K) * MR);
@@ -121,11 +229,29 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
                                     reinterpret_cast<float*>(C) + size_t(i) * N + j, N, accumulate);
         continue;
       }
+#elif defined(RNNC_GEMM_AVX2)
+      if constexpr (kAvx2) {
+        micro_kernel_avx2<MR, TA>(K, Ablock, bai, bak, reinterpret_cast<const float*>(B) + j, N,
+                                  reinterpret_cast<float*>(C) + size_t(i) * N + j, N, accumulate);
+        continue;
+      }
 #endif
       micro_kernel<MR, NR, TA>(K, Ablock, bai, bak, B + j, N, C + size_t(i) * N + j, N, accumulate);
     }
     if (j < N) edge_kernel(MR, N - j, K, Ablock, bai, bak, B + j, N, C + size_t(i) * N + j, N, accumulate);
   }
+#if defined(RNNC_GEMM_AVX2)
+  if constexpr (kAvx2) {
+    if (i < i1) {  // the rows left over, as one shorter block
+      int j = 0;
+      for (; j + NR <= N; j += NR)
+        micro_kernel_avx2_rows(i1 - i, K, A + i * ai, ai, ak, reinterpret_cast<const float*>(B) + j, N,
+                               reinterpret_cast<float*>(C) + size_t(i) * N + j, N, accumulate);
+      if (j < N) edge_kernel(i1 - i, N - j, K, A + i * ai, ai, ak, B + j, N, C + size_t(i) * N + j, N, accumulate);
+    }
+    return;
+  }
+#endif
   for (; i < i1; ++i) {
     int j = 0;
     for (; j + NR <= N; j += NR) micro_kernel<1, NR, TA>(K, A + i * ai, ai, ak, B + j, N, C + size_t(i) * N + j, N, accumulate);
