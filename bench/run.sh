@@ -2,15 +2,17 @@
 # Speed of rnnc's generated programs, side by side in one run, as ratios
 # against darknet's figures (measured here when --darknet PATH is given, else
 # the reference numbers of issue 6) and PyTorch (when `import torch` works).
-# Usage: bench/run.sh [--darknet PATH] [--quick]
+# Usage: bench/run.sh [--darknet PATH] [--with-torch] [--quick]
+#   --with-torch installs Debian's python3-torch (scripts/setup.sh) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 darknet="" quick=0
 while [ $# -gt 0 ]; do
   case $1 in
     --darknet) darknet=$2; shift 2 ;;
+    --with-torch) bash scripts/setup.sh python3-torch; shift ;;
     --quick) quick=1; shift ;;
-    *) echo "usage: bench/run.sh [--darknet PATH] [--quick]" >&2; exit 2 ;;
+    *) echo "usage: bench/run.sh [--darknet PATH] [--with-torch] [--quick]" >&2; exit 2 ;;
   esac
 done
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)" >/dev/null
@@ -55,7 +57,7 @@ tr=$(train_rate "$w/tiny_train" $([ $quick = 1 ] && echo 30 || echo 100) "$tb")
 
 dk_g=430 dk_t=11000 src="issue 6's reference figures (not measured here; pass --darknet PATH)"
 if [ -n "$darknet" ]; then
-  src="measured here"
+  src="generate measured here ($darknet, one thread as darknet builds by default); train: issue 6's figure (darknet's CPU [rnn] training crashes)"
   echo "measuring darknet at $darknet" >&2
   t0=$(now); "$darknet" rnn generate cfg/rnn.cfg "$w/rnn.weights" -srand 1 -len 10 >/dev/null 2>&1
   t1=$(now); "$darknet" rnn generate cfg/rnn.cfg "$w/rnn.weights" -srand 1 -len "$len" >/dev/null 2>&1; t2=$(now)

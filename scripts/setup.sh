@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs what rnnc needs from Debian's packages, only where it is missing.
+# Installs what rnnc needs from Debian's packages, only where it is missing;
+# extra package names on the command line are installed too (bench/run.sh
+# --with-torch passes python3-torch).
 set -euo pipefail
 need=()
-for p in cmake g++ make libfmt-dev doctest-dev libclang-14-dev libclang-cpp14-dev libopenblas-dev; do
+for p in cmake g++ make libfmt-dev doctest-dev libclang-14-dev libclang-cpp14-dev libopenblas-dev "$@"; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
