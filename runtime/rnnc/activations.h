@@ -21,9 +21,9 @@ inline T activate(T x) {
   if constexpr (A == Act::Relu) return x * (x > 0);
   if constexpr (A == Act::Elu) return (x >= 0) * x + (x < 0) * (dexp(x) - 1);
   if constexpr (A == Act::Selu) return (x >= 0) * 1.0507 * x + (x < 0) * 1.0507 * 1.6732 * (dexp(x) - 1);
-  if constexpr (A == Act::Relie) return (x > 0) ? x : .01 * x;
+  if constexpr (A == Act::Relie) { T s = .01 * x; return (x > 0) ? x : s; }  // unconditional: a blend, vectorised
   if constexpr (A == Act::Ramp) return x * (x > 0) + .1 * x;
-  if constexpr (A == Act::Leaky) return (x > 0) ? x : .1 * x;
+  if constexpr (A == Act::Leaky) { T s = .1 * x; return (x > 0) ? x : s; }
   if constexpr (A == Act::Tanh) {
     if (std::fabs(x) < 20) return (dexp(2 * x) - 1) / (dexp(2 * x) + 1);
     return x > 0 ? T(1) : T(-1);

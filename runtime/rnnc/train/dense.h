@@ -23,9 +23,11 @@ constexpr double kBnEpsilon = .000001;
 // vectorise (inference keeps darknet's double-rounded forms, for exactness).
 template <Act A>
 inline real train_activate(real x) {
-  if constexpr (A == Act::Leaky) return x > 0 ? x : real(.1) * x;
+  // The products are computed whatever the sign, so the choice is a blend and
+  // the loops vectorise (a conditional multiply may not be speculated).
+  if constexpr (A == Act::Leaky) { real s = real(.1) * x; return x > 0 ? x : s; }
   else if constexpr (A == Act::Relu) return x > 0 ? x : real(0);
-  else if constexpr (A == Act::Relie) return x > 0 ? x : real(.01) * x;
+  else if constexpr (A == Act::Relie) { real s = real(.01) * x; return x > 0 ? x : s; }
   else if constexpr (A == Act::Ramp) return (x > 0 ? x : real(0)) + real(.1) * x;
   else return activate<A>(x);
 }
@@ -139,6 +141,23 @@ inline void dense_forward_onehot(DenseParams& p, const DenseScratch& s, DenseCac
   dense_finish_forward<A>(p, c, r0, r1, z.data());
 }
 
+// One row's share of batch norm's backward sums. The pointers never overlap;
+// saying so (__restrict, which GCC honours on parameters) lets it vectorise.
+inline void bn_backward_sums(int out, real* __restrict d, const real* __restrict xh, const real* __restrict scales,
+                             real* __restrict scale_updates, real* __restrict sum_d, real* __restrict sum_dx) {
+  for (int j = 0; j < out; ++j) {
+    scale_updates[j] += d[j] * xh[j];
+    d[j] *= scales[j];
+    sum_d[j] += d[j];
+    sum_dx[j] += d[j] * xh[j];
+  }
+}
+
+// sum[j] += row[j].
+inline void add_row(int out, const real* __restrict row, real* __restrict sum) {
+  for (int j = 0; j < out; ++j) sum[j] += row[j];
+}
+
 // Backward through the activation, bias and batch norm for rows r0..r1:
 // delta holds -dL/dy for those rows and becomes -dL/dz (z = x W^T) in place;
 // accumulates bias and scale updates.
@@ -150,8 +169,7 @@ inline void dense_backward_pointwise(DenseParams& p, DenseCache& c, int r0, int 
     real* d = delta + size_t(r) * out;
     for (int j = 0; j < out; ++j) d[j] *= train_gradient<A>(y[j]);
   }
-  for (int r = 0; r < n_rows; ++r)
-    for (int j = 0; j < out; ++j) p.bias_updates[j] += delta[size_t(r) * out + j];
+  for (int r = 0; r < n_rows; ++r) add_row(out, delta + size_t(r) * out, p.bias_updates.data());
   if (!p.batch_norm) return;
   // y = xhat*scale + b, xhat = (z - mean) / D, D = sd + eps, sd = sqrt(sum (z-mean)^2 / (n-1)):
   // -dL/dz_k = (g_k - mean(g)) / D - (z_k - mean) * sum_i(g_i xhat_i) / ((n-1) sd D), g = -dL/dxhat.
@@ -165,16 +183,9 @@ inline void dense_backward_pointwise(DenseParams& p, DenseCache& c, int r0, int 
     real* dg = delta + size_t(g0 - r0) * out;
     std::fill(sum_d.begin(), sum_d.end(), real(0));
     std::fill(sum_dx.begin(), sum_dx.end(), real(0));
-    for (int r = 0; r < n; ++r) {
-      real* d = dg + size_t(r) * out;
-      const real* xh = &c.xhat[size_t(g0 + r) * out];
-      for (int j = 0; j < out; ++j) {
-        p.scale_updates[j] += d[j] * xh[j];
-        d[j] *= p.scales[j];
-        sum_d[j] += d[j];
-        sum_dx[j] += d[j] * xh[j];
-      }
-    }
+    for (int r = 0; r < n; ++r)
+      bn_backward_sums(out, dg + size_t(r) * out, &c.xhat[size_t(g0 + r) * out], p.scales.data(),
+                       p.scale_updates.data(), sum_d.data(), sum_dx.data());
     for (int j = 0; j < out; ++j) {
       inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
       sum_d[j] = sum_d[j] / n;                                           // mean of g
