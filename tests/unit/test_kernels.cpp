@@ -149,3 +149,68 @@ TEST_CASE("bf16 conversion rounds to nearest even") {
   float y = 1.0f + 3.0f / 256;  // halfway, rounds up to the even 1 + 4/256
   CHECK(from_bf16(to_bf16(y)) == 1.0f + 4.0f / 256);
 }
+
+namespace {
+
+// Row j of bf16 weights times x, in double: the plain twin of the bf16 kernels.
+template <int N>
+void check_bf16_rows(int rows, int j0, GlibcRandom& g) {
+  InferenceDense d;
+  d.w_bf16.resize(size_t(rows) * N);
+  for (auto& w : d.w_bf16) w = to_bf16(g.uniform(-1, 1));
+  std::vector<real> x(N), out(rows);
+  for (auto& v : x) v = g.uniform(-1, 1);
+  rows_dot<N>(d, j0, rows, x.data(), out.data());
+  // vdpbf16ps (AVX512-BF16) rounds x to bf16 too: 2^-8 of each product.
+#if defined(__AVX512BF16__)
+  const double tol = N % 32 == 0 ? 5e-3 : 1e-5;
+#else
+  const double tol = 1e-5;
+#endif
+  for (int j = j0; j < rows; ++j) {
+    double s = 0, mag = 0;
+    for (int k = 0; k < N; ++k) {
+      double p = double(from_bf16(d.w_bf16[size_t(j) * N + k])) * x[k];
+      s += p;
+      mag += std::fabs(p);
+    }
+    CAPTURE(N);
+    CAPTURE(j);
+    CHECK(std::fabs(out[j - j0] - s) <= tol * mag);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("bf16 weights: rows_dot matches the product with the widened weights") {
+  GlibcRandom g(33);
+  check_bf16_rows<64>(13, 0, g);   // blocks of four rows and a tail
+  check_bf16_rows<64>(13, 3, g);   // a thread's share starting mid-matrix
+  check_bf16_rows<48>(9, 1, g);    // 16 but not 32 a row
+  check_bf16_rows<40>(6, 0, g);    // neither: the portable rows
+  check_bf16_rows<1024>(8, 0, g);  // cfg/rnn.cfg's rows
+}
+
+TEST_CASE("bf16 weights in batches (generate -n): the product equals fp32 with the widened weights") {
+  constexpr int IN = 64, OUT = 56;
+  GlibcRandom g(41);
+  for (int n : {5, 32}) {
+    InferenceDense d16, d32;
+    for (int i = 0; i < IN * OUT; ++i) {
+      d16.w_bf16.push_back(to_bf16(g.uniform(-1, 1)));
+      d32.w.push_back(from_bf16(d16.w_bf16.back()));
+    }
+    std::vector<real> X(size_t(IN) * n), Z16(size_t(OUT) * n), Z32(size_t(OUT) * n);
+    for (auto& v : X) v = g.uniform(-1, 1);
+    batch_product<IN, OUT>(d16, X.data(), Z16.data(), n);
+    batch_product<IN, OUT>(d32, X.data(), Z32.data(), n);
+    CAPTURE(n);
+#if defined(__AVX512BF16__)
+    if (n % 32 == 0) {
+      check_close(Z32.data(), Z16.data(), OUT * n, 2e-2);  // x rounded to bf16 as well
+      continue;
+    }
+#endif
+    CHECK(Z16 == Z32);  // the same sums in the same order
+  }
+}
