@@ -43,6 +43,7 @@ int main() {
       {"rnn.train: one step, 128 streams x 1024 <- 1024", 128, 1024, 1024, false},
       {"rnn.train: 2048 rows x 1024 <- 1024", 2048, 1024, 1024, false},
       {"rnn.train: weight gradient 1024 x 1024 over 2048 rows", 1024, 1024, 2048, true},
+      {"rnn.cfg generate -n 32: W (1024 x 1024) x 32 samples", 1024, 32, 1024, false},
   };
   std::printf("| %-54s | %12s | %14s | %8s |\n", "product (M x N <- K)", "rnnc GFLOP/s", "OpenBLAS GFLOP/s",
               "rnnc/BLAS");
