@@ -83,7 +83,9 @@ fi
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
 echo
-echo "rnnc bench, $(date -u +%Y-%m-%d), $(nproc) cores, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2 }')"
+isa=$(grep -m1 -ow -e avx512_bf16 /proc/cpuinfo >/dev/null && echo "AVX-512 with BF16" ||
+  { grep -m1 -qw avx512f /proc/cpuinfo && echo "AVX-512" || { grep -m1 -qw avx2 /proc/cpuinfo && echo "AVX2, no AVX-512" || echo "no AVX2"; }; })
+echo "rnnc bench, $(date -u +%Y-%m-%d), $(nproc) cores, $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2 }') ($isa)"
 echo "darknet: $src; PyTorch: $torch"
 echo
 printf "| %-52s | %10s | %10s | %8s | %8s |\n" "figure" "darknet" "rnnc" "ratio" "target"
