@@ -10,6 +10,7 @@
 
 #include "activations.h"
 #include "bf16.h"
+#include "huge_pages.h"
 #include "params.h"
 #include "train/threads.h"
 
@@ -22,8 +23,8 @@ namespace rnnc {
 // A dense sub-layer ready for inference: batch norm folded in
 // (FoldBatchNorm), weights laid out as the kernel reads them.
 struct InferenceDense {
-  std::vector<real> w;           // [out][in], or [in][out] when gathered
-  std::vector<uint16_t> w_bf16;  // the same in bfloat16, when -precision bf16 (then w is empty)
+  WeightVector<real> w;           // [out][in], or [in][out] when gathered
+  WeightVector<uint16_t> w_bf16;  // the same in bfloat16, when -precision bf16 (then w is empty)
   std::vector<real> b;           // [out]
 };
 
@@ -39,13 +40,15 @@ inline void apply_precision(InferenceDense& d) {
   if (weight_precision() != Precision::Bf16) return;
   d.w_bf16.resize(d.w.size());
   for (size_t i = 0; i < d.w.size(); ++i) d.w_bf16[i] = to_bf16(static_cast<float>(d.w[i]));
-  std::vector<real>().swap(d.w);
+  WeightVector<real>().swap(d.w);
 }
 
 // Weights for y = W x + b, rows contiguous.
 inline InferenceDense prepare_dense(const DenseParams& p) {
   InferenceDense d;
-  fold_batchnorm(p, d.w, d.b);
+  std::vector<real> w;
+  fold_batchnorm(p, w, d.b);
+  d.w.assign(w.begin(), w.end());
   apply_precision(d);
   return d;
 }
