@@ -59,78 +59,140 @@ inline void bf16_dot_product(const uint16_t* W, const float* X, float* Z, int n,
 }
 #endif
 
-// Z[OUT][n] = W X, in whichever precision the weights are held.
+// Whether Z = W X goes to the bf16 dot-product kernel (AVX512-BF16), which
+// splits the rows over the threads itself.
 template <int IN, int OUT>
-inline void batch_product(const InferenceDense& d, const real* X, real* Z, int n) {
-  if (!d.w_bf16.empty()) {
+inline bool uses_bf16_dot(const InferenceDense& d, int n) {
 #if defined(__AVX512BF16__)
-    if constexpr (sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0) {
-      if (n % 32 == 0) {
-        static thread_local std::vector<uint16_t> packed;
-        bf16_dot_product<IN, OUT>(d.w_bf16.data(), X, Z, n, packed);
-        return;
-      }
-    }
+  if constexpr (sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0) return !d.w_bf16.empty() && n % 32 == 0;
 #endif
-    if constexpr (sizeof(real) == 4) {
-      // Without bf16 arithmetic: each thread widens its rows of W to float,
-      // 48 at a time (in L2), and multiplies those; widening once per row
-      // beats widening each weight at every broadcast of the micro-kernel.
-      constexpr int CHUNK = 48;
-      parallel_for(
-          OUT,
-          [&](int i0, int i1) {
-            thread_local std::vector<real> rows;
-            rows.resize(size_t(CHUNK) * IN);
-            for (int i = i0; i < i1; i += CHUNK) {
-              const int m = std::min(CHUNK, i1 - i);
-              const uint16_t* w = d.w_bf16.data() + size_t(i) * IN;
-              for (size_t e = 0; e < size_t(m) * IN; ++e) rows[e] = from_bf16(w[e]);
-              train::gemm_rows(0, m, n, IN, rows.data(), IN, 1, X, Z + size_t(i) * n, false);
-            }
-          },
-          CHUNK);
-      return;
+  (void)d;
+  (void)n;
+  return false;
+}
+
+// Rows i0..i1 of Z[OUT][n] = W X on the calling thread, in whichever
+// precision the weights are held (not the bf16 dot-product kernel's case).
+template <int IN>
+inline void batch_product_rows(const InferenceDense& d, const real* X, real* Z, int n, int i0, int i1) {
+  if (d.w_bf16.empty()) {
+    train::gemm_rows(i0, i1, n, IN, d.w.data(), IN, 1, X, Z, false);
+    return;
+  }
+  if constexpr (sizeof(real) == 4) {
+    // Without bf16 arithmetic: W's rows are widened to float 48 at a time (in
+    // L2) and multiplied; widening once per row beats widening each weight at
+    // every broadcast of the micro-kernel.
+    constexpr int CHUNK = 48;
+    thread_local std::vector<real> rows;
+    rows.resize(size_t(CHUNK) * IN);
+    for (int i = i0; i < i1; i += CHUNK) {
+      const int m = std::min(CHUNK, i1 - i);
+      const uint16_t* w = d.w_bf16.data() + size_t(i) * IN;
+      for (size_t e = 0; e < size_t(m) * IN; ++e) rows[e] = from_bf16(w[e]);
+      train::gemm_rows(0, m, n, IN, rows.data(), IN, 1, X, Z + size_t(i) * n, false);
     }
-    train::gemm_split(OUT, n, IN, d.w_bf16.data(), IN, 1, X, Z, false);
   } else {
-    train::gemm_split(OUT, n, IN, d.w.data(), IN, 1, X, Z, false);
+    train::gemm_rows(i0, i1, n, IN, d.w_bf16.data(), IN, 1, X, Z, false);
   }
 }
 
-// Y = act(W X + b).
-template <int IN, int OUT, Act A>
-inline void dense_forward_batch(const InferenceDense& d, const real* X, real* Y, int n) {
-  batch_product<IN, OUT>(d, X, Y, n);
-  for (int j = 0; j < OUT; ++j)
+// Rows a thread takes at least: a small product is not worth the threads.
+constexpr int batch_min_rows(int in, int out, int n) { return 2.0 * in * out * n < 4e5 ? out : 8; }
+
+// Z[OUT][n] = W X, in whichever precision the weights are held.
+template <int IN, int OUT>
+inline void batch_product(const InferenceDense& d, const real* X, real* Z, int n) {
+#if defined(__AVX512BF16__)
+  if constexpr (sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0) {
+    if (uses_bf16_dot<IN, OUT>(d, n)) {
+      static thread_local std::vector<uint16_t> packed;
+      bf16_dot_product<IN, OUT>(d.w_bf16.data(), X, Z, n, packed);
+      return;
+    }
+  }
+#endif
+  parallel_for(
+      OUT, [&](int i0, int i1) { batch_product_rows<IN>(d, X, Z, n, i0, i1); }, batch_min_rows(IN, OUT, n));
+}
+
+// Rows j0..j1 of Y: act(Y + b) in place.
+template <Act A>
+inline void bias_activate_rows(const InferenceDense& d, real* Y, int n, int j0, int j1) {
+  for (int j = j0; j < j1; ++j)
     for (int s = 0; s < n; ++s) Y[j * n + s] = activate<A>(Y[j * n + s] + d.b[j]);
 }
 
-// Y = act(W[:, c_s] + b) for each sample's character c_s (a gathered layout).
+// Y = act(W X + b); each thread finishes its own rows (one pass over the
+// threads a layer).
 template <int IN, int OUT, Act A>
-inline void dense_gather_batch(const InferenceDense& d, const unsigned char* c, real* Y, int n) {
-  for (int j = 0; j < OUT; ++j)
+inline void dense_forward_batch(const InferenceDense& d, const real* X, real* Y, int n) {
+  if (uses_bf16_dot<IN, OUT>(d, n)) {
+    batch_product<IN, OUT>(d, X, Y, n);
+    bias_activate_rows<A>(d, Y, n, 0, OUT);
+    return;
+  }
+  parallel_for(
+      OUT,
+      [&](int j0, int j1) {
+        batch_product_rows<IN>(d, X, Y, n, j0, j1);
+        bias_activate_rows<A>(d, Y, n, j0, j1);
+      },
+      batch_min_rows(IN, OUT, n));
+}
+
+// Y = act(W[:, c_s] + b) for each sample's character c_s (a gathered layout), rows j0..j1.
+template <int OUT, Act A>
+inline void dense_gather_rows(const InferenceDense& d, const unsigned char* c, real* Y, int n, int j0, int j1) {
+  for (int j = j0; j < j1; ++j)
     for (int s = 0; s < n; ++s) Y[j * n + s] = activate<A>(gathered(d, c[s], OUT, j) + d.b[j]);
 }
 
+template <int IN, int OUT, Act A>
+inline void dense_gather_batch(const InferenceDense& d, const unsigned char* c, real* Y, int n) {
+  dense_gather_rows<OUT, A>(d, c, Y, n, 0, OUT);
+}
+
 // One [rnn] step for n samples: H' = act(input(x)) + act(self(H)) (+ H).
+// Each thread computes its rows of both products and their sums in one pass;
+// the new state goes to scratch first, because every thread's self product
+// reads all of H.
 template <int IN, int H, Act A, bool SHORTCUT, bool ONEHOT>
 inline void rnn_step_batch(const InferenceDense& input, const InferenceDense& self, const real* X,
                            const unsigned char* c, real* Hs, int n, std::vector<real>& scratch) {
-  scratch.resize(size_t(2) * H * n);
+  scratch.resize(size_t(3) * H * n);
   real* a = scratch.data();
   real* s = a + size_t(H) * n;
-  if (ONEHOT)
-    dense_gather_batch<IN, H, A>(input, c, a, n);
-  else
-    dense_forward_batch<IN, H, A>(input, X, a, n);
-  batch_product<H, H>(self, Hs, s, n);
-  for (int j = 0; j < H; ++j)
-    for (int k = 0; k < n; ++k) {
-      size_t i = size_t(j) * n + k;
-      real sv = activate<A>(s[i] + self.b[j]);
-      Hs[i] = SHORTCUT ? (Hs[i] + a[i]) + sv : a[i] + sv;
+  real* next = s + size_t(H) * n;
+  auto rows = [&](int j0, int j1, bool products) {
+    if (products) {
+      if (ONEHOT)
+        dense_gather_rows<H, A>(input, c, a, n, j0, j1);
+      else {
+        batch_product_rows<IN>(input, X, a, n, j0, j1);
+        bias_activate_rows<A>(input, a, n, j0, j1);
+      }
+      batch_product_rows<H>(self, Hs, s, n, j0, j1);
     }
+    for (int j = j0; j < j1; ++j)
+      for (int k = 0; k < n; ++k) {
+        size_t i = size_t(j) * n + k;
+        real sv = activate<A>(s[i] + self.b[j]);
+        next[i] = SHORTCUT ? (Hs[i] + a[i]) + sv : a[i] + sv;
+      }
+  };
+  if (uses_bf16_dot<IN, H>(input, n) || uses_bf16_dot<H, H>(self, n)) {
+    if (ONEHOT)
+      dense_gather_batch<IN, H, A>(input, c, a, n);
+    else
+      dense_forward_batch<IN, H, A>(input, X, a, n);
+    batch_product<H, H>(self, Hs, s, n);
+    rows(0, H, false);
+  } else {
+    parallel_for(
+        H, [&](int j0, int j1) { rows(j0, j1, true); }, batch_min_rows(ONEHOT ? H : IN + H, H, n));
+  }
+  std::memcpy(Hs, next, sizeof(real) * size_t(H) * n);
 }
 
 // Softmax of each sample's column; P is sample-major [n][N] for the sampler.
