@@ -142,10 +142,19 @@ inline void dense_forward_batch(const InferenceDense& d, const real* X, real* Y,
 }
 
 // Y = act(W[:, c_s] + b) for each sample's character c_s (a gathered layout), rows j0..j1.
+// A sample at a time: its gathered row is one contiguous read.
 template <int OUT, Act A>
 inline void dense_gather_rows(const InferenceDense& d, const unsigned char* c, real* Y, int n, int j0, int j1) {
-  for (int j = j0; j < j1; ++j)
-    for (int s = 0; s < n; ++s) Y[j * n + s] = activate<A>(gathered(d, c[s], OUT, j) + d.b[j]);
+  for (int s = 0; s < n; ++s) {
+    const size_t row = size_t(c[s]) * OUT;
+    if (d.w_bf16.empty()) {
+      const real* w = d.w.data() + row;
+      for (int j = j0; j < j1; ++j) Y[size_t(j) * n + s] = activate<A>(w[j] + d.b[j]);
+    } else {
+      const uint16_t* w = d.w_bf16.data() + row;
+      for (int j = j0; j < j1; ++j) Y[size_t(j) * n + s] = activate<A>(from_bf16(w[j]) + d.b[j]);
+    }
+  }
 }
 
 template <int IN, int OUT, Act A>
