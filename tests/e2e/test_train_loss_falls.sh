@@ -41,4 +41,25 @@ grep -E '^[0-9]+: ' train.log | awk -F'[:,]' '
     exit !(b == b && b < .8 * a && b < 3.5) }' > result.txt || { cat result.txt >&2; fail "the loss did not fall"; }
 echo "$(cat result.txt) in $(($(date +%s) - t)) s"
 [ -s bk/learn_final.weights ] || fail "no final weights"
+
+# On a terminal (script(1) gives the program one) a progress line comes every
+# 2 s: batch/max_batches, avg loss, chars/s and ETA. Ctrl-C then stops it.
+if command -v script >/dev/null 2>&1; then
+  script -qfec "./learn train -file data.txt -srand 1 -backup bk_tty -max_batches 1000000" tty.log < /dev/null > /dev/null 2>&1 &
+  spid=$!
+  for _ in $(seq 1 300); do
+    grep -q '^progress: ' tty.log 2>/dev/null && break
+    sleep 0.1
+  done
+  pkill -INT -f '^\./learn train .*bk_tty' || true
+  wait $spid || true
+  line=$(grep -m1 '^progress: ' tty.log | tr -d '\r')
+  echo "$line" | grep -qE '^progress: batch [0-9]+/1000000, avg loss [0-9.]+, [0-9]+ chars/s, ETA [0-9]' ||
+    { tail -5 tty.log >&2; fail "no progress line on a terminal"; }
+  grep -q '^stopped at batch ' tty.log || { tail -5 tty.log >&2; fail "Ctrl-C on a terminal did not stop and save"; }
+  [ -s bk_tty/learn.backup ] || fail "no backup after Ctrl-C"
+  echo "on a terminal: $line"
+else
+  echo "SKIP (progress line): script(1) is absent"
+fi
 echo "train loss falls: ok"
