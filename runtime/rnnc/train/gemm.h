@@ -52,68 +52,67 @@ inline void micro_kernel(int K, const TA* __restrict A, ptrdiff_t ai, ptrdiff_t 
     for (int j = 0; j < NR; ++j) C[i * ldc + j] = c[i][j];
 }
 
+#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
+// The vector registers of this build: 16 floats (AVX-512) or 8 (AVX2).
+struct Vec {
 #if defined(__AVX512F__)
-// The same block with AVX-512 registers spelled out (MR x 32 floats): two
-// loads of the B row per k shared by all MR rows, MR broadcasts, 2*MR FMAs.
+  using T = __m512;
+  static constexpr int kWidth = 16;
+  static T load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, T v) { _mm512_storeu_ps(p, v); }
+  static T zero() { return _mm512_setzero_ps(); }
+  static T broadcast(float a) { return _mm512_set1_ps(a); }
+  static T fmadd(T a, T b, T c) { return _mm512_fmadd_ps(a, b, c); }
+#else
+  using T = __m256;
+  static constexpr int kWidth = 8;
+  static T load(const float* p) { return _mm256_loadu_ps(p); }
+  static void store(float* p, T v) { _mm256_storeu_ps(p, v); }
+  static T zero() { return _mm256_setzero_ps(); }
+  static T broadcast(float a) { return _mm256_set1_ps(a); }
+  static T fmadd(T a, T b, T c) { return _mm256_fmadd_ps(a, b, c); }
+#endif
+};
+
+// The same block with the registers spelled out, MR rows x two registers of
+// floats: two loads of the B row per k shared by all MR rows, MR broadcasts,
+// 2*MR FMAs; the same sums in the same order as micro_kernel.
 template <int MR, class TA>
-inline void micro_kernel_avx512(int K, const TA* __restrict A, ptrdiff_t ai, ptrdiff_t ak, const float* __restrict B,
-                                ptrdiff_t ldb, float* __restrict C, ptrdiff_t ldc, bool accumulate) {
-  __m512 c0[MR], c1[MR];
+inline void micro_kernel_simd(int K, const TA* __restrict A, ptrdiff_t ai, ptrdiff_t ak, const float* __restrict B,
+                              ptrdiff_t ldb, float* __restrict C, ptrdiff_t ldc, bool accumulate) {
+  constexpr int W = Vec::kWidth;
+  typename Vec::T c0[MR], c1[MR];
   for (int i = 0; i < MR; ++i) {
-    c0[i] = accumulate ? _mm512_loadu_ps(C + i * ldc) : _mm512_setzero_ps();
-    c1[i] = accumulate ? _mm512_loadu_ps(C + i * ldc + 16) : _mm512_setzero_ps();
+    c0[i] = accumulate ? Vec::load(C + i * ldc) : Vec::zero();
+    c1[i] = accumulate ? Vec::load(C + i * ldc + W) : Vec::zero();
   }
   for (int k = 0; k < K; ++k) {
-    __m512 b0 = _mm512_loadu_ps(B + k * ldb), b1 = _mm512_loadu_ps(B + k * ldb + 16);
+    typename Vec::T b0 = Vec::load(B + k * ldb), b1 = Vec::load(B + k * ldb + W);
     for (int i = 0; i < MR; ++i) {
-      __m512 a = _mm512_set1_ps(widen(A[i * ai + k * ak]));
-      c0[i] = _mm512_fmadd_ps(a, b0, c0[i]);
-      c1[i] = _mm512_fmadd_ps(a, b1, c1[i]);
+      typename Vec::T a = Vec::broadcast(widen(A[i * ai + k * ak]));
+      c0[i] = Vec::fmadd(a, b0, c0[i]);
+      c1[i] = Vec::fmadd(a, b1, c1[i]);
     }
   }
   for (int i = 0; i < MR; ++i) {
-    _mm512_storeu_ps(C + i * ldc, c0[i]);
-    _mm512_storeu_ps(C + i * ldc + 16, c1[i]);
+    Vec::store(C + i * ldc, c0[i]);
+    Vec::store(C + i * ldc + W, c1[i]);
   }
 }
 #endif
 
 #if defined(RNNC_GEMM_AVX2)
-// The AVX2 block, MR x 16 floats: two loads of the B row per k, MR
-// broadcasts, 2*MR FMAs; the same sums in the same order as micro_kernel.
-template <int MR, class TA>
-inline void micro_kernel_avx2(int K, const TA* __restrict A, ptrdiff_t ai, ptrdiff_t ak, const float* __restrict B,
-                              ptrdiff_t ldb, float* __restrict C, ptrdiff_t ldc, bool accumulate) {
-  __m256 c0[MR], c1[MR];
-  for (int i = 0; i < MR; ++i) {
-    c0[i] = accumulate ? _mm256_loadu_ps(C + i * ldc) : _mm256_setzero_ps();
-    c1[i] = accumulate ? _mm256_loadu_ps(C + i * ldc + 8) : _mm256_setzero_ps();
-  }
-  for (int k = 0; k < K; ++k) {
-    __m256 b0 = _mm256_loadu_ps(B + k * ldb), b1 = _mm256_loadu_ps(B + k * ldb + 8);
-    for (int i = 0; i < MR; ++i) {
-      __m256 a = _mm256_set1_ps(widen(A[i * ai + k * ak]));
-      c0[i] = _mm256_fmadd_ps(a, b0, c0[i]);
-      c1[i] = _mm256_fmadd_ps(a, b1, c1[i]);
-    }
-  }
-  for (int i = 0; i < MR; ++i) {
-    _mm256_storeu_ps(C + i * ldc, c0[i]);
-    _mm256_storeu_ps(C + i * ldc + 8, c1[i]);
-  }
-}
-
-// micro_kernel_avx2 for a block of 1..6 rows (the rows a thread's share leaves over).
+// micro_kernel_simd for a block of 1..6 rows (the rows a thread's share leaves over).
 template <class TA>
-inline void micro_kernel_avx2_rows(int rows, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const float* B,
+inline void micro_kernel_simd_rows(int rows, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const float* B,
                                    ptrdiff_t ldb, float* C, ptrdiff_t ldc, bool accumulate) {
   switch (rows) {
-    case 1: micro_kernel_avx2<1, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
-    case 2: micro_kernel_avx2<2, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
-    case 3: micro_kernel_avx2<3, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
-    case 4: micro_kernel_avx2<4, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
-    case 5: micro_kernel_avx2<5, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
-    default: micro_kernel_avx2<6, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    case 1: micro_kernel_simd<1, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    case 2: micro_kernel_simd<2, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    case 3: micro_kernel_simd<3, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    case 4: micro_kernel_simd<4, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    case 5: micro_kernel_simd<5, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    default: micro_kernel_simd<6, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
   }
 }
 
@@ -152,7 +151,7 @@ inline void gemm_blocked_avx2(int i0, int i1, int cols, int N, int K, const TA* 
           bak = MR;
         }
         for (int sl = 0; sl < nc / NR; ++sl)
-          micro_kernel_avx2_rows(rows, kc, Ab, bai, bak, &bpack[size_t(sl) * kc * NR], NR,
+          micro_kernel_simd_rows(rows, kc, Ab, bai, bak, &bpack[size_t(sl) * kc * NR], NR,
                                  C + size_t(i) * N + jc + sl * NR, N, acc);
       }
     }
@@ -176,14 +175,15 @@ inline void edge_kernel(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_
 template <class TA>
 inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const real* B, real* C,
                       bool accumulate) {
+  // kSimd: float, and a micro_kernel_simd for this build; NR is two vector registers wide.
 #if defined(__AVX512F__)
-  constexpr bool kAvx512 = sizeof(real) == 4;
-  constexpr int NR = 64 / sizeof(real) * 2;  // two vector registers wide
-  constexpr int MR = kAvx512 ? RNNC_MR : 4;
+  constexpr bool kSimd = sizeof(real) == 4;
+  constexpr int NR = 64 / sizeof(real) * 2;
+  constexpr int MR = kSimd ? RNNC_MR : 4;
 #elif defined(RNNC_GEMM_AVX2)
-  constexpr bool kAvx2 = sizeof(real) == 4;
-  constexpr int NR = kAvx2 ? 16 : 64 / sizeof(real) * 2;
-  constexpr int MR = kAvx2 ? 6 : 4;
+  constexpr bool kSimd = sizeof(real) == 4;
+  constexpr int NR = kSimd ? 16 : 64 / sizeof(real) * 2;
+  constexpr int MR = kSimd ? 6 : 4;
 #else
   constexpr int NR = 64 / sizeof(real) * 2;
   constexpr int MR = 4;
@@ -193,7 +193,7 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
   // copied once into [K][MR] order and then read by every column block.
   // The sums keep their order, so results are unchanged.
 #if defined(RNNC_GEMM_AVX2)
-  if constexpr (kAvx2) {
+  if constexpr (kSimd) {
     // B beyond the L2 cache: the blocked path for whole 16-column blocks, the
     // plain edge for the columns left over.
     if (size_t(K) * N * sizeof(real) > (256u << 10) && N >= NR && i1 > i0) {
@@ -223,15 +223,9 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
     }
     int j = 0;
     for (; j + NR <= N; j += NR) {
-#if defined(__AVX512F__)
-      if constexpr (kAvx512) {
-        micro_kernel_avx512<MR, TA>(K, Ablock, bai, bak, reinterpret_cast<const float*>(B) + j, N,
-                                    reinterpret_cast<float*>(C) + size_t(i) * N + j, N, accumulate);
-        continue;
-      }
-#elif defined(RNNC_GEMM_AVX2)
-      if constexpr (kAvx2) {
-        micro_kernel_avx2<MR, TA>(K, Ablock, bai, bak, reinterpret_cast<const float*>(B) + j, N,
+#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
+      if constexpr (kSimd) {
+        micro_kernel_simd<MR, TA>(K, Ablock, bai, bak, reinterpret_cast<const float*>(B) + j, N,
                                   reinterpret_cast<float*>(C) + size_t(i) * N + j, N, accumulate);
         continue;
       }
@@ -241,11 +235,11 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
     if (j < N) edge_kernel(MR, N - j, K, Ablock, bai, bak, B + j, N, C + size_t(i) * N + j, N, accumulate);
   }
 #if defined(RNNC_GEMM_AVX2)
-  if constexpr (kAvx2) {
+  if constexpr (kSimd) {
     if (i < i1) {  // the rows left over, as one shorter block
       int j = 0;
       for (; j + NR <= N; j += NR)
-        micro_kernel_avx2_rows(i1 - i, K, A + i * ai, ai, ak, reinterpret_cast<const float*>(B) + j, N,
+        micro_kernel_simd_rows(i1 - i, K, A + i * ai, ai, ak, reinterpret_cast<const float*>(B) + j, N,
                                reinterpret_cast<float*>(C) + size_t(i) * N + j, N, accumulate);
       if (j < N) edge_kernel(i1 - i, N - j, K, A + i * ai, ai, ak, B + j, N, C + size_t(i) * N + j, N, accumulate);
     }
