@@ -215,6 +215,29 @@ __attribute__((noinline)) void bf16_rows_dot(const uint16_t* __restrict w, int j
 // by shifting it up, so 16 weights cost two integer operations and two FMAs
 // (widening each to 32 bits first costs twice as much, and that bounded
 // generation, not memory). x is split into its even and odd elements once.
+// Rows j..j+R-1 of w times x, x given as its even (xe) and odd (xo) elements.
+template <int N, int R>
+inline void bf16_block_avx2(const uint16_t* __restrict w, const float* xe, const float* xo, real* __restrict out) {
+  const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
+  __m256 even[R], odd[R];
+  for (int r = 0; r < R; ++r) even[r] = odd[r] = _mm256_setzero_ps();
+  for (int k = 0; k < N; k += 16) {
+    __m256 xev = _mm256_load_ps(xe + k / 2), xov = _mm256_load_ps(xo + k / 2);
+    for (int r = 0; r < R; ++r) {
+      __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + size_t(r) * N + k));
+      even[r] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(p, 16)), xev, even[r]);
+      odd[r] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(p, high)), xov, odd[r]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    __m256 v = _mm256_add_ps(even[r], odd[r]);
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    out[r] = _mm_cvtss_f32(s);
+  }
+}
+
 template <int N>
 __attribute__((noinline)) void bf16_rows_dot_avx2(const uint16_t* __restrict w, int j0, int j1,
                                                   const real* __restrict x, real* __restrict out) {
@@ -224,37 +247,10 @@ __attribute__((noinline)) void bf16_rows_dot_avx2(const uint16_t* __restrict w, 
     xe[k] = x[2 * k];
     xo[k] = x[2 * k + 1];
   }
-  const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
-  auto sum8 = [](__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-  };
   constexpr int R = 4;
   int j = j0;
-  for (; j + R <= j1; j += R) {
-    __m256 even[R], odd[R];
-    for (int r = 0; r < R; ++r) even[r] = odd[r] = _mm256_setzero_ps();
-    for (int k = 0; k < N; k += 16) {
-      __m256 xev = _mm256_load_ps(xe + k / 2), xov = _mm256_load_ps(xo + k / 2);
-      for (int r = 0; r < R; ++r) {
-        __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + size_t(j + r) * N + k));
-        even[r] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(p, 16)), xev, even[r]);
-        odd[r] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(p, high)), xov, odd[r]);
-      }
-    }
-    for (int r = 0; r < R; ++r) out[j - j0 + r] = sum8(_mm256_add_ps(even[r], odd[r]));
-  }
-  for (; j < j1; ++j) {
-    __m256 even = _mm256_setzero_ps(), odd = _mm256_setzero_ps();
-    for (int k = 0; k < N; k += 16) {
-      __m256i p = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + size_t(j) * N + k));
-      even = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(p, 16)), _mm256_load_ps(xe + k / 2), even);
-      odd = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(p, high)), _mm256_load_ps(xo + k / 2), odd);
-    }
-    out[j - j0] = sum8(_mm256_add_ps(even, odd));
-  }
+  for (; j + R <= j1; j += R) bf16_block_avx2<N, R>(w + size_t(j) * N, xe, xo, out + (j - j0));
+  for (; j < j1; ++j) bf16_block_avx2<N, 1>(w + size_t(j) * N, xe, xo, out + (j - j0));
 }
 #endif
 
