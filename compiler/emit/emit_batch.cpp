@@ -29,7 +29,10 @@ std::string emit_batch_step(const Model& m, const Plan& plan) {
     s += "  const rnnc::real* step_batch(const unsigned char*) { return nullptr; }\n";
     return s;
   }
-  std::string members, reset, step;
+  std::string members, reset, step, panels;
+  auto multiplied = [&](const std::string& dense) {  // a product of every step: its weights as panels
+    panels += fmt::format("    rnnc::prepare_batch_weights(folded_{});\n", dense);
+  };
   std::string x;  // the previous layer's batch output ("" for the characters)
   for (size_t i = 0; i < m.layers.size(); ++i) {
     const Layer& l = m.layers[i];
@@ -49,21 +52,26 @@ std::string emit_batch_step(const Model& m, const Plan& plan) {
             "batch_scratch);\n",
             C, out, act_enum(l.activation), l.shortcut ? "true" : "false", lp.one_hot_input ? "true" : "false",
             member_name(l.dense[0]), member_name(l.dense[1]), x.empty() ? "nullptr" : x + ".data()", h);
-        step += fmt::format("    rnnc::dense_forward_batch<{0}, {0}, {1}>(folded_{2}, {3}.data(), {4}.data(), n);\n", out,
-                            act_enum(l.activation), member_name(l.dense[2]), h, y);
+        step += fmt::format("    rnnc::dense_forward_batch<{0}, {0}, {1}>(folded_{2}, {3}.data(), {4}.data(), n);\n",
+                            out, act_enum(l.activation), member_name(l.dense[2]), h, y);
+        if (!lp.one_hot_input) multiplied(member_name(l.dense[0]));
+        multiplied(member_name(l.dense[1]));
+        multiplied(member_name(l.dense[2]));
         break;
       }
       case LayerKind::Connected:
         if (lp.one_hot_input)
           step += fmt::format("    rnnc::dense_gather_batch<k{}In, {}, {}>(folded_{}, c, {}.data(), n);\n", C, out,
                               act_enum(l.activation), member_name(l.dense[0]), y);
-        else
+        else {
           step += fmt::format("    rnnc::dense_forward_batch<k{}In, {}, {}>(folded_{}, {}.data(), {}.data(), n);\n", C,
                               out, act_enum(l.activation), member_name(l.dense[0]), x, y);
+          multiplied(member_name(l.dense[0]));
+        }
         break;
       case LayerKind::Softmax:
-        step += fmt::format("    rnnc::softmax_batch<{}, {}>({}.data(), temperature, {}.data(), n, batch_column);\n", out,
-                            l.groups, x, y);
+        step += fmt::format("    rnnc::softmax_batch<{}, {}>({}.data(), temperature, {}.data(), n, batch_column);\n",
+                            out, l.groups, x, y);
         break;
       default:
         break;
@@ -72,8 +80,9 @@ std::string emit_batch_step(const Model& m, const Plan& plan) {
   }
   s += "  static constexpr bool kHasBatchStep = true;\n";
   s += "  int batch_n = 0;\n" + members + "  std::vector<rnnc::real> batch_scratch, batch_column;\n\n";
-  s += "  // Sizes the batch buffers for n samples and zeroes their states.\n";
-  s += "  void reset_batch(int n) {\n    batch_n = n;\n" + reset + "  }\n\n";
+  s += "  // Sizes the batch buffers for n samples and zeroes their states; lays the\n";
+  s += "  // weights of the products out as the batch kernel reads them.\n";
+  s += "  void reset_batch(int n) {\n    batch_n = n;\n" + reset + panels + "  }\n\n";
   s += "  // Feeds character c[s] to sample s; returns the probabilities, [n][kInputs].\n";
   s += "  const rnnc::real* step_batch(const unsigned char* c) {\n    const int n = batch_n;\n" + step;
   s += fmt::format("    return {}.data();\n  }}\n", x);

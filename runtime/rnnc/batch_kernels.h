@@ -71,11 +71,73 @@ inline bool uses_bf16_dot(const InferenceDense& d, int n) {
   return false;
 }
 
+#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
+constexpr bool kBatchPanels = sizeof(real) == 4;
+#else
+constexpr bool kBatchPanels = false;
+#endif
+// How far ahead (in floats) the panel kernel asks for weights: 2 KB, measured
+// best on Zen 3 with cfg/rnn.cfg's 36 MB of weights, more than its L3 holds.
+constexpr int kPanelPrefetch = 512;
+
+// Lays fp32 weights out as the batch micro-kernel reads them: rows in blocks
+// of train::kSimdRows, each block k-major ([OUT/MR][IN][MR], the last block
+// padded with zero rows). The kernel then reads one contiguous stream per
+// block instead of MR streams a whole row apart, which the prefetchers keep
+// ahead of the FMAs when the weights come from memory. Called by reset_batch;
+// bf16 weights are widened per chunk instead.
+inline void prepare_batch_weights(InferenceDense& d) {
+#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
+  if constexpr (kBatchPanels) {
+    if (d.w.empty() || d.b.empty() || !d.panels.empty()) return;
+    constexpr size_t MR = train::kSimdRows;
+    const size_t out = d.b.size(), in = d.w.size() / out;
+    d.panels.assign((out + MR - 1) / MR * MR * in, real(0));
+    for (size_t i = 0; i < out; ++i)
+      for (size_t k = 0; k < in; ++k) d.panels[(i / MR * in + k) * MR + i % MR] = d.w[i * in + k];
+  }
+#else
+  (void)d;
+#endif
+}
+
+#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
+// Rows i0..i1 (i0 a multiple of kSimdRows) of Z[OUT][n] = W X from the
+// panels: the same micro-kernel and the same sums in the same order as
+// gemm_rows over the row-major weights, so the results are identical.
+template <int IN, class T>
+inline void panel_product_rows(const InferenceDense& d, const T* X, T* Z, int n, int i0, int i1) {
+  static_assert(sizeof(T) == 4, "float panels");
+  constexpr int MR = train::kSimdRows, NR = 2 * train::Vec::kWidth;
+  float spill[MR * NR];  // the padded rows of the last block land here
+  for (int i = i0; i < i1; i += MR) {
+    const float* P = d.panels.data() + size_t(i) * IN;
+    const int rows = std::min(MR, i1 - i);
+    int j = 0;
+    for (; j + NR <= n; j += NR) {
+      float* C = rows == MR ? Z + size_t(i) * n + j : spill;
+      train::micro_kernel_simd<MR, float, kPanelPrefetch>(IN, P, 1, MR, X + j, n, C, rows == MR ? n : NR, false);
+      for (int r = 0; r < rows && rows < MR; ++r)
+        std::memcpy(Z + size_t(i + r) * n + j, spill + r * NR, sizeof(float) * NR);
+    }
+    if (j < n) train::edge_kernel(rows, n - j, IN, P, 1, MR, X + j, n, Z + size_t(i) * n + j, n, false);
+  }
+}
+#endif
+
 // Rows i0..i1 of Z[OUT][n] = W X on the calling thread, in whichever
-// precision the weights are held (not the bf16 dot-product kernel's case).
+// precision and layout the weights are held (not the bf16 dot-product kernel's case).
 template <int IN>
 inline void batch_product_rows(const InferenceDense& d, const real* X, real* Z, int n, int i0, int i1) {
   if (d.w_bf16.empty()) {
+#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
+    if constexpr (kBatchPanels) {
+      if (!d.panels.empty() && i0 % train::kSimdRows == 0) {
+        panel_product_rows<IN>(d, X, Z, n, i0, i1);
+        return;
+      }
+    }
+#endif
     train::gemm_rows(i0, i1, n, IN, d.w.data(), IN, 1, X, Z, false);
     return;
   }
@@ -97,8 +159,21 @@ inline void batch_product_rows(const InferenceDense& d, const real* X, real* Z, 
   }
 }
 
-// Rows a thread takes at least: a small product is not worth the threads.
-constexpr int batch_min_rows(int in, int out, int n) { return 2.0 * in * out * n < 4e5 ? out : 8; }
+// Whether a product of this size is worth the threads.
+constexpr bool batch_threaded(int in, int out, int n) { return 2.0 * in * out * n >= 4e5; }
+
+// f(j0, j1) over the OUT rows of a batch product: inline when it is small,
+// else in blocks of 48 rows (whole micro-kernel blocks of 6 or 8) that the
+// threads claim as they come free, which keeps both cores busy to the end
+// of each layer when one runs slower than the other.
+template <class F>
+inline void for_batch_rows(int out, bool threaded, F&& f) {
+  if (!threaded) {
+    f(0, out);
+    return;
+  }
+  parallel_blocks(out, 48, f);
+}
 
 // Z[OUT][n] = W X, in whichever precision the weights are held.
 template <int IN, int OUT>
@@ -112,8 +187,7 @@ inline void batch_product(const InferenceDense& d, const real* X, real* Z, int n
     }
   }
 #endif
-  parallel_for(
-      OUT, [&](int i0, int i1) { batch_product_rows<IN>(d, X, Z, n, i0, i1); }, batch_min_rows(IN, OUT, n));
+  for_batch_rows(OUT, batch_threaded(IN, OUT, n), [&](int i0, int i1) { batch_product_rows<IN>(d, X, Z, n, i0, i1); });
 }
 
 // Rows j0..j1 of Y: act(Y + b) in place.
@@ -132,13 +206,10 @@ inline void dense_forward_batch(const InferenceDense& d, const real* X, real* Y,
     bias_activate_rows<A>(d, Y, n, 0, OUT);
     return;
   }
-  parallel_for(
-      OUT,
-      [&](int j0, int j1) {
-        batch_product_rows<IN>(d, X, Y, n, j0, j1);
-        bias_activate_rows<A>(d, Y, n, j0, j1);
-      },
-      batch_min_rows(IN, OUT, n));
+  for_batch_rows(OUT, batch_threaded(IN, OUT, n), [&](int j0, int j1) {
+    batch_product_rows<IN>(d, X, Y, n, j0, j1);
+    bias_activate_rows<A>(d, Y, n, j0, j1);
+  });
 }
 
 // Y = act(W[:, c_s] + b) for each sample's character c_s (a gathered layout), rows j0..j1.
@@ -198,8 +269,7 @@ inline void rnn_step_batch(const InferenceDense& input, const InferenceDense& se
     batch_product<H, H>(self, Hs, s, n);
     rows(0, H, false);
   } else {
-    parallel_for(
-        H, [&](int j0, int j1) { rows(j0, j1, true); }, batch_min_rows(ONEHOT ? H : IN + H, H, n));
+    for_batch_rows(H, batch_threaded(ONEHOT ? H : IN + H, H, n), [&](int j0, int j1) { rows(j0, j1, true); });
   }
   std::memcpy(Hs, next, sizeof(real) * size_t(H) * n);
 }

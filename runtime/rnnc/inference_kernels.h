@@ -25,7 +25,8 @@ namespace rnnc {
 struct InferenceDense {
   WeightVector<real> w;           // [out][in], or [in][out] when gathered
   WeightVector<uint16_t> w_bf16;  // the same in bfloat16, when -precision bf16 (then w is empty)
-  std::vector<real> b;           // [out]
+  WeightVector<real> panels;      // w in the batch micro-kernel's order, once generate -n asks (batch_kernels.h)
+  std::vector<real> b;            // [out]
 };
 
 // -precision: fp32 (darknet-exact, the default) or bf16 (weights in bfloat16,
@@ -106,12 +107,14 @@ inline real row_dot(const InferenceDense& d, int j, const real* x) {
 #if defined(__AVX512F__)
 inline __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
 inline __m512 load16(const uint16_t* p) {
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
+  return _mm512_castsi512_ps(
+      _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
 }
 #elif defined(__AVX2__)
 inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
 inline __m256 load8(const uint16_t* p) {
-  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
+  return _mm256_castsi256_ps(
+      _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
 }
 #endif
 
@@ -203,7 +206,8 @@ __attribute__((noinline)) void bf16_rows_dot(const uint16_t* __restrict w, int j
   for (; j < j1; ++j) {
     __m512 acc = _mm512_setzero_ps();
     for (int k = 0; k < N; k += 32)
-      acc = _mm512_dpbf16_ps(acc, (__m512bh)_mm512_loadu_si512(w + size_t(j) * N + k), (__m512bh)_mm512_load_si512(xb + k));
+      acc = _mm512_dpbf16_ps(acc, (__m512bh)_mm512_loadu_si512(w + size_t(j) * N + k),
+                             (__m512bh)_mm512_load_si512(xb + k));
     out[j - j0] = _mm512_reduce_add_ps(acc);
   }
 }
@@ -298,7 +302,8 @@ constexpr int kRowsPerThread(int n) { return n >= 4096 ? 1 : 1 + (1 << 16) / (n 
 template <int IN, int OUT, Act A>
 inline void dense_forward(const InferenceDense& d, const real* __restrict x, real* __restrict y) {
   parallel_for(
-      OUT, [&](int j0, int j1) {
+      OUT,
+      [&](int j0, int j1) {
         rows_dot<IN>(d, j0, j1, x, y + j0);
         for (int j = j0; j < j1; ++j) y[j] = activate<A>(y[j] + d.b[j]);
       },
@@ -316,10 +321,12 @@ inline void dense_gather(const InferenceDense& d, int c, real* __restrict y) {
 // activations, and the state sum, in one pass over the outputs.
 //   h' = act(Wi x + bi) + act(Ws h + bs) (+ h when shortcut)
 template <int IN, int H, Act A, bool SHORTCUT, bool ONEHOT>
-inline void rnn_step(const InferenceDense& input, const InferenceDense& self, const real* x, int c, real* __restrict h) {
+inline void rnn_step(const InferenceDense& input, const InferenceDense& self, const real* x, int c,
+                     real* __restrict h) {
   real next[H];
   parallel_for(
-      H, [&](int j0, int j1) {
+      H,
+      [&](int j0, int j1) {
         real in[H], rec[H];
         if (!ONEHOT) rows_dot<IN>(input, j0, j1, x, in);
         rows_dot<H>(self, j0, j1, h, rec);

@@ -214,3 +214,35 @@ TEST_CASE("bf16 weights in batches (generate -n): the product equals fp32 with t
     CHECK(Z16 == Z32);  // the same sums in the same order
   }
 }
+
+// The batch product from weight panels (generate -n, fp32) against the same
+// product over row-major weights and a plain double-precision loop.
+template <int IN, int OUT>
+void check_panel_product(int n, GlibcRandom& g) {
+  InferenceDense rows, panels;
+  for (int i = 0; i < IN * OUT; ++i) rows.w.push_back(g.uniform(-1, 1));
+  rows.b.assign(OUT, 0);
+  panels = rows;
+  prepare_batch_weights(panels);
+  if (kBatchPanels) REQUIRE(panels.panels.size() >= rows.w.size());
+  std::vector<real> X(static_cast<size_t>(IN) * n), Zrows(static_cast<size_t>(OUT) * n), Zpanels(Zrows.size());
+  for (auto& v : X) v = g.uniform(-1, 1);
+  batch_product<IN, OUT>(rows, X.data(), Zrows.data(), n);
+  batch_product<IN, OUT>(panels, X.data(), Zpanels.data(), n);
+  INFO("IN ", IN, ", OUT ", OUT, ", n ", n);
+  CHECK(Zpanels == Zrows);  // the same sums in the same order
+  for (int i = 0; i < OUT; ++i)
+    for (int s = 0; s < n; ++s) {
+      double sum = 0;
+      for (int k = 0; k < IN; ++k) sum += double(rows.w[size_t(i) * IN + k]) * X[size_t(k) * n + s];
+      CHECK(Zpanels[size_t(i) * n + s] == doctest::Approx(sum).epsilon(1e-4));
+    }
+}
+
+TEST_CASE("batch product from weight panels equals the row-major product") {
+  GlibcRandom g(57);
+  check_panel_product<64, 56>(5, g);     // fewer samples than a register block; a short last block of rows
+  check_panel_product<64, 56>(21, g);    // a register block and left-over columns
+  check_panel_product<64, 48>(32, g);    // whole blocks only
+  check_panel_product<256, 100>(16, g);  // big enough for the threads: blocks of 48 rows, claimed as they come
+}

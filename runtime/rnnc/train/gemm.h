@@ -74,10 +74,20 @@ struct Vec {
 #endif
 };
 
+// Rows of C in one micro_kernel_simd block of this build (its columns: two registers).
+#if defined(__AVX512F__)
+constexpr int kSimdRows = RNNC_MR;
+#else
+constexpr int kSimdRows = 6;
+#endif
+
 // The same block with the registers spelled out, MR rows x two registers of
 // floats: two loads of the B row per k shared by all MR rows, MR broadcasts,
 // 2*MR FMAs; the same sums in the same order as micro_kernel.
-template <int MR, class TA>
+// PREFETCH > 0: A is a packed panel streamed from memory (weights bigger than
+// the caches); each k asks for the line PREFETCH elements ahead, which keeps
+// the next lines in flight while the FMAs run.
+template <int MR, class TA, int PREFETCH = 0>
 inline void micro_kernel_simd(int K, const TA* __restrict A, ptrdiff_t ai, ptrdiff_t ak, const float* __restrict B,
                               ptrdiff_t ldb, float* __restrict C, ptrdiff_t ldc, bool accumulate) {
   constexpr int W = Vec::kWidth;
@@ -87,6 +97,7 @@ inline void micro_kernel_simd(int K, const TA* __restrict A, ptrdiff_t ai, ptrdi
     c1[i] = accumulate ? Vec::load(C + i * ldc + W) : Vec::zero();
   }
   for (int k = 0; k < K; ++k) {
+    if constexpr (PREFETCH > 0) _mm_prefetch(reinterpret_cast<const char*>(A + k * ak + PREFETCH), _MM_HINT_T0);
     typename Vec::T b0 = Vec::load(B + k * ldb), b1 = Vec::load(B + k * ldb + W);
     for (int i = 0; i < MR; ++i) {
       typename Vec::T a = Vec::broadcast(widen(A[i * ai + k * ak]));
@@ -107,12 +118,24 @@ template <class TA>
 inline void micro_kernel_simd_rows(int rows, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const float* B,
                                    ptrdiff_t ldb, float* C, ptrdiff_t ldc, bool accumulate) {
   switch (rows) {
-    case 1: micro_kernel_simd<1, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
-    case 2: micro_kernel_simd<2, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
-    case 3: micro_kernel_simd<3, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
-    case 4: micro_kernel_simd<4, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
-    case 5: micro_kernel_simd<5, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
-    default: micro_kernel_simd<6, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate); break;
+    case 1:
+      micro_kernel_simd<1, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate);
+      break;
+    case 2:
+      micro_kernel_simd<2, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate);
+      break;
+    case 3:
+      micro_kernel_simd<3, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate);
+      break;
+    case 4:
+      micro_kernel_simd<4, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate);
+      break;
+    case 5:
+      micro_kernel_simd<5, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate);
+      break;
+    default:
+      micro_kernel_simd<6, TA>(K, A, ai, ak, B, ldb, C, ldc, accumulate);
+      break;
   }
 }
 
@@ -179,11 +202,11 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
 #if defined(__AVX512F__)
   constexpr bool kSimd = sizeof(real) == 4;
   constexpr int NR = 64 / sizeof(real) * 2;
-  constexpr int MR = kSimd ? RNNC_MR : 4;
+  constexpr int MR = kSimd ? kSimdRows : 4;
 #elif defined(RNNC_GEMM_AVX2)
   constexpr bool kSimd = sizeof(real) == 4;
   constexpr int NR = kSimd ? 16 : 64 / sizeof(real) * 2;
-  constexpr int MR = kSimd ? 6 : 4;
+  constexpr int MR = kSimd ? kSimdRows : 4;
 #else
   constexpr int NR = 64 / sizeof(real) * 2;
   constexpr int MR = 4;
@@ -248,7 +271,8 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
 #endif
   for (; i < i1; ++i) {
     int j = 0;
-    for (; j + NR <= N; j += NR) micro_kernel<1, NR, TA>(K, A + i * ai, ai, ak, B + j, N, C + size_t(i) * N + j, N, accumulate);
+    for (; j + NR <= N; j += NR)
+      micro_kernel<1, NR, TA>(K, A + i * ai, ai, ak, B + j, N, C + size_t(i) * N + j, N, accumulate);
     if (j < N) edge_kernel(1, N - j, K, A + i * ai, ai, ak, B + j, N, C + size_t(i) * N + j, N, accumulate);
   }
 }
@@ -260,11 +284,7 @@ inline void gemm_split(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t
   double flops = 2.0 * M * N * K;
   int min_rows = flops < 4e5 ? M : 8;
   parallel_for(
-      M,
-      [&](int i0, int i1) {
-        gemm_rows(i0, i1, N, K, A, ai, ak, B, C, accumulate);
-      },
-      std::max(1, min_rows));
+      M, [&](int i0, int i1) { gemm_rows(i0, i1, N, K, A, ai, ak, B, C, accumulate); }, std::max(1, min_rows));
 }
 
 // C[M][N] (+)= A[M][K] * B[K][N]

@@ -79,8 +79,7 @@ class ThreadPool {
     while (static_cast<unsigned>(s >> 32) == gen) {
       const int c = static_cast<int>(s & 0xffffffffu);
       if (c >= chunks_.load(std::memory_order_relaxed)) return;
-      if (claim_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel,
-                                       std::memory_order_acquire)) {
+      if (claim_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
         (*job_.load(std::memory_order_relaxed))(c);
         pending_.fetch_sub(1, std::memory_order_acq_rel);
         s = claim_.load(std::memory_order_acquire);
@@ -139,6 +138,22 @@ inline void parallel_for(int n, F&& f, int min_per_thread = 8) {
     f(b, e);
   };
   pool.run(chunks, job);
+}
+
+// f(begin, end) over [0, n) cut into blocks of `block` (the last one
+// shorter), each claimed by whichever thread is free, so that a core slowed
+// by a neighbour simply takes fewer blocks. Only for work whose every index
+// comes out the same whichever block it falls in (independent rows).
+template <class F>
+inline void parallel_blocks(int n, int block, F&& f) {
+  ThreadPool& pool = ThreadPool::get();
+  const int blocks = (n + block - 1) / block;
+  if (pool.size() <= 1 || blocks <= 1) {
+    f(0, n);
+    return;
+  }
+  std::function<void(int)> job = [&](int c) { f(c * block, std::min(n, (c + 1) * block)); };
+  pool.run(blocks, job);
 }
 
 }  // namespace rnnc
