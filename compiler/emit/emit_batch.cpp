@@ -70,8 +70,8 @@ std::string emit_batch_step(const Model& m, const Plan& plan) {
         }
         break;
       case LayerKind::Softmax:
-        step += fmt::format("    rnnc::softmax_batch<{}, {}>({}.data(), temperature, {}.data(), n, batch_column);\n",
-                            out, l.groups, x, y);
+        step += fmt::format("    rnnc::softmax_batch<{}, {}>({}.data(), temperature, {}.data(), n);\n", out, l.groups,
+                            x, y);
         break;
       default:
         break;
@@ -79,7 +79,7 @@ std::string emit_batch_step(const Model& m, const Plan& plan) {
     x = y;
   }
   s += "  static constexpr bool kHasBatchStep = true;\n";
-  s += "  int batch_n = 0;\n" + members + "  std::vector<rnnc::real> batch_scratch, batch_column;\n\n";
+  s += "  int batch_n = 0;\n" + members + "  std::vector<rnnc::real> batch_scratch;\n\n";
   s += "  // Sizes the batch buffers for n samples and zeroes their states; lays the\n";
   s += "  // weights of the products out as the batch kernel reads them.\n";
   s += "  void reset_batch(int n) {\n    batch_n = n;\n" + reset + panels + "  }\n\n";

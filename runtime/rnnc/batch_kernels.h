@@ -76,25 +76,34 @@ constexpr bool kBatchPanels = sizeof(real) == 4;
 #else
 constexpr bool kBatchPanels = false;
 #endif
-// How far ahead (in floats) the panel kernel asks for weights: 2 KB, measured
-// best on Zen 3 with cfg/rnn.cfg's 36 MB of weights, more than its L3 holds.
+// How far ahead (in floats) the fp32 panel kernel asks for weights: 2 KB,
+// measured best on Zen 3 with cfg/rnn.cfg's 36 MB of weights (more than its L3).
 constexpr int kPanelPrefetch = 512;
 
-// Lays fp32 weights out as the batch micro-kernel reads them: rows in blocks
-// of train::kSimdRows, each block k-major ([OUT/MR][IN][MR], the last block
-// padded with zero rows). The kernel then reads one contiguous stream per
-// block instead of MR streams a whole row apart, which the prefetchers keep
-// ahead of the FMAs when the weights come from memory. Called by reset_batch;
-// bf16 weights are widened per chunk instead.
+#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
+// w ([out][in]) in panels: blocks of kSimdRows rows, each block k-major, the
+// last one padded with zero rows.
+template <class V>
+inline void pack_panels(const V& w, size_t out, V& panels) {
+  constexpr size_t MR = train::kSimdRows;
+  const size_t in = w.size() / out;
+  panels.assign((out + MR - 1) / MR * MR * in, typename V::value_type(0));
+  for (size_t i = 0; i < out; ++i)
+    for (size_t k = 0; k < in; ++k) panels[(i / MR * in + k) * MR + i % MR] = w[i * in + k];
+}
+#endif
+
+// Lays the weights out as the batch micro-kernel reads them: rows in blocks
+// of train::kSimdRows, each block k-major ([OUT/MR][IN][MR]). The kernel
+// then reads one contiguous stream per block instead of MR streams a whole
+// row apart, which the prefetchers keep ahead of the FMAs when the weights
+// come from memory. Called by reset_batch, in either precision.
 inline void prepare_batch_weights(InferenceDense& d) {
 #if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
   if constexpr (kBatchPanels) {
-    if (d.w.empty() || d.b.empty() || !d.panels.empty()) return;
-    constexpr size_t MR = train::kSimdRows;
-    const size_t out = d.b.size(), in = d.w.size() / out;
-    d.panels.assign((out + MR - 1) / MR * MR * in, real(0));
-    for (size_t i = 0; i < out; ++i)
-      for (size_t k = 0; k < in; ++k) d.panels[(i / MR * in + k) * MR + i % MR] = d.w[i * in + k];
+    if (d.b.empty() || !d.panels.empty() || !d.panels_bf16.empty()) return;
+    if (!d.w.empty()) pack_panels(d.w, d.b.size(), d.panels);
+    if (!d.w_bf16.empty()) pack_panels(d.w_bf16, d.b.size(), d.panels_bf16);
   }
 #else
   (void)d;
@@ -102,25 +111,51 @@ inline void prepare_batch_weights(InferenceDense& d) {
 }
 
 #if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
+// One block of MR rows (of which `rows` are real) and all n columns of
+// Z = W X from its float panel P ([IN][MR]); the first column pass asks for
+// the lines at `ahead` as it goes.
+template <int IN>
+inline void panel_block(const float* P, const float* X, float* Z, int n, int rows, train::Prefetch ahead) {
+  constexpr int MR = train::kSimdRows, NR = 2 * train::Vec::kWidth;
+  float spill[MR * NR];  // the padded rows of the last block land here
+  int j = 0;
+  for (; j + NR <= n; j += NR) {
+    float* C = rows == MR ? Z + j : spill;
+    const ptrdiff_t ldc = rows == MR ? n : NR;
+    if (j == 0)
+      train::micro_kernel_simd<MR, float, true>(IN, P, 1, MR, X + j, n, C, ldc, false, ahead);
+    else
+      train::micro_kernel_simd<MR, float>(IN, P, 1, MR, X + j, n, C, ldc, false);
+    for (int r = 0; r < rows && rows < MR; ++r) std::memcpy(Z + size_t(r) * n + j, spill + r * NR, sizeof(float) * NR);
+  }
+  if (j < n) train::edge_kernel(rows, n - j, IN, P, 1, MR, X + j, n, Z + j, n, false);
+}
+
 // Rows i0..i1 (i0 a multiple of kSimdRows) of Z[OUT][n] = W X from the
 // panels: the same micro-kernel and the same sums in the same order as
-// gemm_rows over the row-major weights, so the results are identical.
+// gemm_rows over the row-major weights, so the results are identical. bf16
+// panels are widened a block at a time into L1 (no bf16 arithmetic here),
+// with the next block asked for while this one is multiplied.
 template <int IN, class T>
 inline void panel_product_rows(const InferenceDense& d, const T* X, T* Z, int n, int i0, int i1) {
   static_assert(sizeof(T) == 4, "float panels");
-  constexpr int MR = train::kSimdRows, NR = 2 * train::Vec::kWidth;
-  float spill[MR * NR];  // the padded rows of the last block land here
+  constexpr int MR = train::kSimdRows;
+  const size_t block = size_t(IN) * MR;
+  thread_local std::vector<float> widened;
+  widened.resize(block);
   for (int i = i0; i < i1; i += MR) {
-    const float* P = d.panels.data() + size_t(i) * IN;
     const int rows = std::min(MR, i1 - i);
-    int j = 0;
-    for (; j + NR <= n; j += NR) {
-      float* C = rows == MR ? Z + size_t(i) * n + j : spill;
-      train::micro_kernel_simd<MR, float, kPanelPrefetch>(IN, P, 1, MR, X + j, n, C, rows == MR ? n : NR, false);
-      for (int r = 0; r < rows && rows < MR; ++r)
-        std::memcpy(Z + size_t(i + r) * n + j, spill + r * NR, sizeof(float) * NR);
+    float* z = Z + size_t(i) * n;
+    if (d.panels_bf16.empty()) {
+      const float* p = d.panels.data() + size_t(i) * IN;
+      panel_block<IN>(p, X, z, n, rows, {reinterpret_cast<const char*>(p + kPanelPrefetch), MR * sizeof(float)});
+      continue;
     }
-    if (j < n) train::edge_kernel(rows, n - j, IN, P, 1, MR, X + j, n, Z + size_t(i) * n + j, n, false);
+    const uint16_t* __restrict p = d.panels_bf16.data() + size_t(i) * IN;
+    float* __restrict f = widened.data();
+    for (size_t e = 0; e < block; ++e) f[e] = from_bf16(p[e]);
+    const bool last = size_t(i) * IN + block >= d.panels_bf16.size();
+    panel_block<IN>(f, X, z, n, rows, {reinterpret_cast<const char*>(last ? p : p + block), MR * sizeof(uint16_t)});
   }
 }
 #endif
@@ -129,22 +164,22 @@ inline void panel_product_rows(const InferenceDense& d, const T* X, T* Z, int n,
 // precision and layout the weights are held (not the bf16 dot-product kernel's case).
 template <int IN>
 inline void batch_product_rows(const InferenceDense& d, const real* X, real* Z, int n, int i0, int i1) {
-  if (d.w_bf16.empty()) {
 #if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
-    if constexpr (kBatchPanels) {
-      if (!d.panels.empty() && i0 % train::kSimdRows == 0) {
-        panel_product_rows<IN>(d, X, Z, n, i0, i1);
-        return;
-      }
+  if constexpr (kBatchPanels) {
+    if ((!d.panels.empty() || !d.panels_bf16.empty()) && i0 % train::kSimdRows == 0) {
+      panel_product_rows<IN>(d, X, Z, n, i0, i1);
+      return;
     }
+  }
 #endif
+  if (d.w_bf16.empty()) {
     train::gemm_rows(i0, i1, n, IN, d.w.data(), IN, 1, X, Z, false);
     return;
   }
   if constexpr (sizeof(real) == 4) {
-    // Without bf16 arithmetic: W's rows are widened to float 48 at a time (in
-    // L2) and multiplied; widening once per row beats widening each weight at
-    // every broadcast of the micro-kernel.
+    // Without panels or bf16 arithmetic: W's rows are widened to float 48 at
+    // a time (in L2) and multiplied; widening once per row beats widening
+    // each weight at every broadcast of the micro-kernel.
     constexpr int CHUNK = 48;
     thread_local std::vector<real> rows;
     rows.resize(size_t(CHUNK) * IN);
@@ -275,13 +310,20 @@ inline void rnn_step_batch(const InferenceDense& input, const InferenceDense& se
 }
 
 // Softmax of each sample's column; P is sample-major [n][N] for the sampler.
+// Samples are independent: the threads take a share each.
 template <int N, int GROUPS>
-inline void softmax_batch(const real* X, real temperature, real* P, int n, std::vector<real>& column) {
-  column.resize(N);
-  for (int s = 0; s < n; ++s) {
-    for (int j = 0; j < N; ++j) column[j] = X[size_t(j) * n + s];
-    softmax<N, GROUPS>(column.data(), temperature, P + size_t(s) * N);
-  }
+inline void softmax_batch(const real* X, real temperature, real* P, int n) {
+  parallel_for(
+      n,
+      [&](int s0, int s1) {
+        thread_local std::vector<real> column;
+        column.resize(N);
+        for (int s = s0; s < s1; ++s) {
+          for (int j = 0; j < N; ++j) column[j] = X[size_t(j) * n + s];
+          softmax<N, GROUPS>(column.data(), temperature, P + size_t(s) * N);
+        }
+      },
+      8);
 }
 
 }  // namespace rnnc

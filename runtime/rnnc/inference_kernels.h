@@ -23,10 +23,11 @@ namespace rnnc {
 // A dense sub-layer ready for inference: batch norm folded in
 // (FoldBatchNorm), weights laid out as the kernel reads them.
 struct InferenceDense {
-  WeightVector<real> w;           // [out][in], or [in][out] when gathered
-  WeightVector<uint16_t> w_bf16;  // the same in bfloat16, when -precision bf16 (then w is empty)
-  WeightVector<real> panels;      // w in the batch micro-kernel's order, once generate -n asks (batch_kernels.h)
-  std::vector<real> b;            // [out]
+  WeightVector<real> w;                // [out][in], or [in][out] when gathered
+  WeightVector<uint16_t> w_bf16;       // the same in bfloat16, when -precision bf16 (then w is empty)
+  WeightVector<real> panels;           // w in the batch micro-kernel's order, once generate -n asks (batch_kernels.h)
+  WeightVector<uint16_t> panels_bf16;  // w_bf16 likewise
+  std::vector<real> b;                 // [out]
 };
 
 // -precision: fp32 (darknet-exact, the default) or bf16 (weights in bfloat16,

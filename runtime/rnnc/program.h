@@ -23,6 +23,7 @@
 #include "error.h"
 #include "files.h"
 #include "flags.h"
+#include "train/threads.h"
 #include "inference_kernels.h"
 #include "random.h"
 #include "sampler.h"
@@ -31,12 +32,12 @@
 namespace rnnc {
 
 struct ModelInfo {
-  const char* name;        // the cfg's base name, as darknet names backups
-  const char* cfg;         // the cfg file rnnc compiled
-  int inputs;              // characters the model reads (and predicts)
+  const char* name;          // the cfg's base name, as darknet names backups
+  const char* cfg;           // the cfg file rnnc compiled
+  int inputs;                // characters the model reads (and predicts)
   uint64_t init_rand_calls;  // rand() calls darknet's weight init makes
   uint64_t parameters;
-  const char* summary;     // one line: the layers
+  const char* summary;  // one line: the layers
   const char* backend;
 };
 
@@ -71,7 +72,8 @@ void print_model_line(const ModelInfo& m) {
 }
 
 inline void check_text_seed(const std::string& seed, int inputs, bool allow_empty) {
-  if (seed.empty() && !allow_empty) fail("-seed must not be empty: the first character is what the model continues from");
+  if (seed.empty() && !allow_empty)
+    fail("-seed must not be empty: the first character is what the model continues from");
   for (unsigned char c : seed)
     if (c >= inputs) fail("-seed holds byte %d, but the model reads only bytes 0..%d", c, inputs - 1);
 }
@@ -79,9 +81,12 @@ inline void check_text_seed(const std::string& seed, int inputs, bool allow_empt
 // -precision fp32|bf16, for the commands that run inference.
 inline void read_precision_flag(Flags& f) {
   std::string p = f.str("-precision", "fp32");
-  if (p == "fp32") weight_precision() = Precision::Fp32;
-  else if (p == "bf16") weight_precision() = Precision::Bf16;
-  else fail("-precision is fp32 or bf16, got '%s'", p.c_str());
+  if (p == "fp32")
+    weight_precision() = Precision::Fp32;
+  else if (p == "bf16")
+    weight_precision() = Precision::Bf16;
+  else
+    fail("-precision is fp32 or bf16, got '%s'", p.c_str());
 }
 
 template <class Model>
@@ -108,14 +113,21 @@ int generate_samples(Model& m, const std::string& seed, long long len, int n, un
     m.step_batch(c.data());
   }
   std::fill(c.begin(), c.end(), static_cast<unsigned char>(seed.back()));
-  std::vector<float> p(inputs);
   for (long long i = 0; i < len; ++i) {
     const real* out = m.step_batch(c.data());
-    for (int s = 0; s < n; ++s) {
-      for (int j = 0; j < inputs; ++j) p[j] = static_cast<float>(out[size_t(s) * inputs + j]);
-      c[s] = static_cast<unsigned char>(sample_char(p.data(), inputs, rngs[s]));
-      text[s] += static_cast<char>(c[s]);
-    }
+    // Each sample draws from its own generator: the threads may share them out.
+    parallel_for(
+        n,
+        [&](int s0, int s1) {
+          thread_local std::vector<float> p;
+          p.resize(inputs);
+          for (int s = s0; s < s1; ++s) {
+            for (int j = 0; j < inputs; ++j) p[j] = static_cast<float>(out[size_t(s) * inputs + j]);
+            c[s] = static_cast<unsigned char>(sample_char(p.data(), inputs, rngs[s]));
+            text[s] += static_cast<char>(c[s]);
+          }
+        },
+        8);
   }
   for (const std::string& t : text) {
     std::fwrite(t.data(), 1, t.size(), stdout);
@@ -140,7 +152,8 @@ int cmd_generate(Flags& f) {
   if (samples < 1 || samples > 4096) fail("-n must be between 1 and 4096, got %lld", samples);
   if constexpr (!Model::kHasBatchStep)
     if (samples > 1) fail("-n %lld: this model's layers have no batch kernels; use -n 1", samples);
-  if (weights.empty()) fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T]");
+  if (weights.empty())
+    fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T]");
   if (len < 0) fail("-len must be 0 or more, got %lld", len);
   if (!(temp > 0) || !std::isfinite(temp)) fail("-temp must be a number above 0, got %g", temp);
   if (rseed < -2147483648LL || rseed > 4294967295LL) fail("-srand must fit in 32 bits, got %lld", rseed);

@@ -194,25 +194,33 @@ TEST_CASE("bf16 weights: rows_dot matches the product with the widened weights")
 TEST_CASE("bf16 weights in batches (generate -n): the product equals fp32 with the widened weights") {
   constexpr int IN = 64, OUT = 56;
   GlibcRandom g(41);
-  for (int n : {5, 32}) {
-    InferenceDense d16, d32;
-    for (int i = 0; i < IN * OUT; ++i) {
-      d16.w_bf16.push_back(to_bf16(g.uniform(-1, 1)));
-      d32.w.push_back(from_bf16(d16.w_bf16.back()));
-    }
-    std::vector<real> X(size_t(IN) * n), Z16(size_t(OUT) * n), Z32(size_t(OUT) * n);
-    for (auto& v : X) v = g.uniform(-1, 1);
-    batch_product<IN, OUT>(d16, X.data(), Z16.data(), n);
-    batch_product<IN, OUT>(d32, X.data(), Z32.data(), n);
-    CAPTURE(n);
+  for (int n : {5, 32, 37})
+    for (bool panels : {false, true}) {
+      InferenceDense d16, d32;
+      for (int i = 0; i < IN * OUT; ++i) {
+        d16.w_bf16.push_back(to_bf16(g.uniform(-1, 1)));
+        d32.w.push_back(from_bf16(d16.w_bf16.back()));
+      }
+      d16.b.assign(OUT, 0);
+      d32.b.assign(OUT, 0);
+      if (panels) {  // generate -n's layout (reset_batch), widened a block at a time
+        prepare_batch_weights(d16);
+        prepare_batch_weights(d32);
+      }
+      std::vector<real> X(size_t(IN) * n), Z16(size_t(OUT) * n), Z32(size_t(OUT) * n);
+      for (auto& v : X) v = g.uniform(-1, 1);
+      batch_product<IN, OUT>(d16, X.data(), Z16.data(), n);
+      batch_product<IN, OUT>(d32, X.data(), Z32.data(), n);
+      CAPTURE(n);
+      CAPTURE(panels);
 #if defined(__AVX512BF16__)
-    if (n % 32 == 0) {
-      check_close(Z32.data(), Z16.data(), OUT * n, 2e-2);  // x rounded to bf16 as well
-      continue;
-    }
+      if (n % 32 == 0) {
+        check_close(Z32.data(), Z16.data(), OUT * n, 2e-2);  // x rounded to bf16 as well
+        continue;
+      }
 #endif
-    CHECK(Z16 == Z32);  // the same sums in the same order
-  }
+      CHECK(Z16 == Z32);  // the same sums in the same order
+    }
 }
 
 // The batch product from weight panels (generate -n, fp32) against the same

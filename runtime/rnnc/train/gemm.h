@@ -84,12 +84,18 @@ constexpr int kSimdRows = 6;
 // The same block with the registers spelled out, MR rows x two registers of
 // floats: two loads of the B row per k shared by all MR rows, MR broadcasts,
 // 2*MR FMAs; the same sums in the same order as micro_kernel.
-// PREFETCH > 0: A is a packed panel streamed from memory (weights bigger than
-// the caches); each k asks for the line PREFETCH elements ahead, which keeps
-// the next lines in flight while the FMAs run.
-template <int MR, class TA, int PREFETCH = 0>
+// AHEAD: weights streamed from memory (bigger than the caches). Each k asks
+// for the line at ahead.base + k * ahead.step, which keeps the lines read
+// next (this panel's further on, or the next block's) in flight while the
+// FMAs run.
+struct Prefetch {
+  const char* base;
+  ptrdiff_t step;
+};
+template <int MR, class TA, bool AHEAD = false>
 inline void micro_kernel_simd(int K, const TA* __restrict A, ptrdiff_t ai, ptrdiff_t ak, const float* __restrict B,
-                              ptrdiff_t ldb, float* __restrict C, ptrdiff_t ldc, bool accumulate) {
+                              ptrdiff_t ldb, float* __restrict C, ptrdiff_t ldc, bool accumulate,
+                              Prefetch ahead = {nullptr, 0}) {
   constexpr int W = Vec::kWidth;
   typename Vec::T c0[MR], c1[MR];
   for (int i = 0; i < MR; ++i) {
@@ -97,7 +103,7 @@ inline void micro_kernel_simd(int K, const TA* __restrict A, ptrdiff_t ai, ptrdi
     c1[i] = accumulate ? Vec::load(C + i * ldc + W) : Vec::zero();
   }
   for (int k = 0; k < K; ++k) {
-    if constexpr (PREFETCH > 0) _mm_prefetch(reinterpret_cast<const char*>(A + k * ak + PREFETCH), _MM_HINT_T0);
+    if constexpr (AHEAD) _mm_prefetch(ahead.base + k * ahead.step, _MM_HINT_T0);
     typename Vec::T b0 = Vec::load(B + k * ldb), b1 = Vec::load(B + k * ldb + W);
     for (int i = 0; i < MR; ++i) {
       typename Vec::T a = Vec::broadcast(widen(A[i * ai + k * ak]));
