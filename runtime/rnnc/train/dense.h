@@ -13,6 +13,7 @@
 #include "../activations.h"
 #include "../params.h"
 #include "gemm.h"
+#include "threads.h"
 
 namespace rnnc::train {
 
@@ -25,29 +26,42 @@ template <Act A>
 inline real train_activate(real x) {
   // The products are computed whatever the sign, so the choice is a blend and
   // the loops vectorise (a conditional multiply may not be speculated).
-  if constexpr (A == Act::Leaky) { real s = real(.1) * x; return x > 0 ? x : s; }
-  else if constexpr (A == Act::Relu) return x > 0 ? x : real(0);
-  else if constexpr (A == Act::Relie) { real s = real(.01) * x; return x > 0 ? x : s; }
-  else if constexpr (A == Act::Ramp) return (x > 0 ? x : real(0)) + real(.1) * x;
-  else return activate<A>(x);
+  if constexpr (A == Act::Leaky) {
+    real s = real(.1) * x;
+    return x > 0 ? x : s;
+  } else if constexpr (A == Act::Relu)
+    return x > 0 ? x : real(0);
+  else if constexpr (A == Act::Relie) {
+    real s = real(.01) * x;
+    return x > 0 ? x : s;
+  } else if constexpr (A == Act::Ramp)
+    return (x > 0 ? x : real(0)) + real(.1) * x;
+  else
+    return activate<A>(x);
 }
 template <Act A>
 inline real train_gradient(real y) {
-  if constexpr (A == Act::Leaky) return y > 0 ? real(1) : real(.1);
-  else if constexpr (A == Act::Relu) return y > 0 ? real(1) : real(0);
-  else if constexpr (A == Act::Relie) return y > 0 ? real(1) : real(.01);
-  else if constexpr (A == Act::Ramp) return y > 0 ? real(1.1) : real(.1);
-  else return gradient<A>(y);
+  if constexpr (A == Act::Leaky)
+    return y > 0 ? real(1) : real(.1);
+  else if constexpr (A == Act::Relu)
+    return y > 0 ? real(1) : real(0);
+  else if constexpr (A == Act::Relie)
+    return y > 0 ? real(1) : real(.01);
+  else if constexpr (A == Act::Ramp)
+    return y > 0 ? real(1.1) : real(.1);
+  else
+    return gradient<A>(y);
 }
 
 // What the backward pass needs from the forward one, for every row.
 struct DenseCache {
   int rows = 0, group = 0, out = 0;
-  std::vector<real> xhat;   // normalised pre-activations (batch norm only)
-  std::vector<real> y;      // outputs, after the activation
+  std::vector<real> xhat;      // normalised pre-activations (batch norm only)
+  std::vector<real> y;         // outputs, after the activation
   std::vector<real> mean, sd;  // per group and output: batch mean, sqrt(variance)
   DenseCache() = default;
-  DenseCache(int rows_, int group_, int out_, bool bn) : rows(rows_), group(group_), out(out_), y(size_t(rows_) * out_) {
+  DenseCache(int rows_, int group_, int out_, bool bn)
+      : rows(rows_), group(group_), out(out_), y(size_t(rows_) * out_) {
     if (bn) {
       xhat.resize(y.size());
       mean.resize(size_t(rows_ / group_) * out_);
@@ -65,59 +79,74 @@ struct DenseScratch {
   }
 };
 
+// Splits the outputs (columns) of rows r0..r1 over the threads when there
+// are enough of them to pay for it. Every sum of the pointwise passes runs
+// down one column in row order, so a column's result is the same whichever
+// thread computes it.
+template <class F>
+inline void for_columns(int rows, int out, F&& f) {
+  if (size_t(rows) * out < 1024) {
+    f(0, out);
+    return;
+  }
+  parallel_for(out, f, 16);
+}
+
 // Batch norm + bias + activation on pre-activations z (rows r0..r1 of the cache),
 // writing c.y; z is overwritten. Loops run along rows (contiguous) with
-// per-output accumulators, so they vectorise.
+// per-output accumulators, so they vectorise; the threads take columns.
 template <Act A>
 inline void dense_finish_forward(DenseParams& p, DenseCache& c, int r0, int r1, real* z) {
   const int out = p.out;
-  if (p.batch_norm) {
-    static thread_local std::vector<real> sum, sq, inv;
-    sum.resize(out);
-    sq.resize(out);
-    inv.resize(out);
-    for (int g0 = r0; g0 < r1; g0 += c.group) {
-      const int g = g0 / c.group, n = c.group;
-      real* mean = &c.mean[size_t(g) * out];
-      real* sd = &c.sd[size_t(g) * out];
-      real* zg = z + size_t(g0 - r0) * out;
-      std::fill(sum.begin(), sum.end(), real(0));
-      std::fill(sq.begin(), sq.end(), real(0));
-      for (int r = 0; r < n; ++r)
-        for (int j = 0; j < out; ++j) sum[j] += zg[size_t(r) * out + j];
-      for (int j = 0; j < out; ++j) mean[j] = sum[j] / n;
-      for (int r = 0; r < n; ++r)
-        for (int j = 0; j < out; ++j) {
-          real d = zg[size_t(r) * out + j] - mean[j];
-          sq[j] += d * d;
+  for_columns(r1 - r0, out, [&](int j0, int j1) {
+    if (p.batch_norm) {
+      static thread_local std::vector<real> sum, sq, inv;
+      sum.resize(out);
+      sq.resize(out);
+      inv.resize(out);
+      for (int g0 = r0; g0 < r1; g0 += c.group) {
+        const int g = g0 / c.group, n = c.group;
+        real* mean = &c.mean[size_t(g) * out];
+        real* sd = &c.sd[size_t(g) * out];
+        real* zg = z + size_t(g0 - r0) * out;
+        std::fill(sum.begin() + j0, sum.begin() + j1, real(0));
+        std::fill(sq.begin() + j0, sq.begin() + j1, real(0));
+        for (int r = 0; r < n; ++r)
+          for (int j = j0; j < j1; ++j) sum[j] += zg[size_t(r) * out + j];
+        for (int j = j0; j < j1; ++j) mean[j] = sum[j] / n;
+        for (int r = 0; r < n; ++r)
+          for (int j = j0; j < j1; ++j) {
+            real d = zg[size_t(r) * out + j] - mean[j];
+            sq[j] += d * d;
+          }
+        for (int j = j0; j < j1; ++j) {
+          real var = sq[j] / (n - 1);
+          sd[j] = std::sqrt(var);
+          inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
+          p.rolling_mean[j] = real(.99) * p.rolling_mean[j] + real(.01) * mean[j];
+          p.rolling_variance[j] = real(.99) * p.rolling_variance[j] + real(.01) * var;
         }
-      for (int j = 0; j < out; ++j) {
-        real var = sq[j] / (n - 1);
-        sd[j] = std::sqrt(var);
-        inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
-        p.rolling_mean[j] = real(.99) * p.rolling_mean[j] + real(.01) * mean[j];
-        p.rolling_variance[j] = real(.99) * p.rolling_variance[j] + real(.01) * var;
+        for (int r = 0; r < n; ++r) {
+          real* zr = zg + size_t(r) * out;
+          real* xh = &c.xhat[size_t(g0 + r) * out];
+          for (int j = j0; j < j1; ++j) {
+            xh[j] = (zr[j] - mean[j]) * inv[j];
+            zr[j] = xh[j] * p.scales[j] + p.biases[j];
+          }
+        }
       }
-      for (int r = 0; r < n; ++r) {
-        real* zr = zg + size_t(r) * out;
-        real* xh = &c.xhat[size_t(g0 + r) * out];
-        for (int j = 0; j < out; ++j) {
-          xh[j] = (zr[j] - mean[j]) * inv[j];
-          zr[j] = xh[j] * p.scales[j] + p.biases[j];
-        }
+    } else {
+      for (int r = r0; r < r1; ++r) {
+        real* zr = z + size_t(r - r0) * out;
+        for (int j = j0; j < j1; ++j) zr[j] += p.biases[j];
       }
     }
-  } else {
     for (int r = r0; r < r1; ++r) {
       real* zr = z + size_t(r - r0) * out;
-      for (int j = 0; j < out; ++j) zr[j] += p.biases[j];
+      real* y = &c.y[size_t(r) * out];
+      for (int j = j0; j < j1; ++j) y[j] = train_activate<A>(zr[j]);
     }
-  }
-  for (int r = r0; r < r1; ++r) {
-    real* zr = z + size_t(r - r0) * out;
-    real* y = &c.y[size_t(r) * out];
-    for (int j = 0; j < out; ++j) y[j] = train_activate<A>(zr[j]);
-  }
+  });
 }
 
 // Rows r0..r1: y = act(BN(x W^T) + b), x holding (r1-r0) rows of p.in values.
@@ -141,11 +170,13 @@ inline void dense_forward_onehot(DenseParams& p, const DenseScratch& s, DenseCac
   dense_finish_forward<A>(p, c, r0, r1, z.data());
 }
 
-// One row's share of batch norm's backward sums. The pointers never overlap;
-// saying so (__restrict, which GCC honours on parameters) lets it vectorise.
-inline void bn_backward_sums(int out, real* __restrict d, const real* __restrict xh, const real* __restrict scales,
-                             real* __restrict scale_updates, real* __restrict sum_d, real* __restrict sum_dx) {
-  for (int j = 0; j < out; ++j) {
+// One row's share of batch norm's backward sums, columns j0..j1. The
+// pointers never overlap; saying so (__restrict, which GCC honours on
+// parameters) lets it vectorise.
+inline void bn_backward_sums(int j0, int j1, real* __restrict d, const real* __restrict xh,
+                             const real* __restrict scales, real* __restrict scale_updates, real* __restrict sum_d,
+                             real* __restrict sum_dx) {
+  for (int j = j0; j < j1; ++j) {
     scale_updates[j] += d[j] * xh[j];
     d[j] *= scales[j];
     sum_d[j] += d[j];
@@ -153,50 +184,52 @@ inline void bn_backward_sums(int out, real* __restrict d, const real* __restrict
   }
 }
 
-// sum[j] += row[j].
-inline void add_row(int out, const real* __restrict row, real* __restrict sum) {
-  for (int j = 0; j < out; ++j) sum[j] += row[j];
+// sum[j] += row[j], columns j0..j1.
+inline void add_row(int j0, int j1, const real* __restrict row, real* __restrict sum) {
+  for (int j = j0; j < j1; ++j) sum[j] += row[j];
 }
 
 // Backward through the activation, bias and batch norm for rows r0..r1:
 // delta holds -dL/dy for those rows and becomes -dL/dz (z = x W^T) in place;
-// accumulates bias and scale updates.
+// accumulates bias and scale updates. The threads take columns.
 template <Act A>
 inline void dense_backward_pointwise(DenseParams& p, DenseCache& c, int r0, int r1, real* delta) {
   const int out = p.out, n_rows = r1 - r0;
-  for (int r = 0; r < n_rows; ++r) {
-    const real* y = &c.y[size_t(r0 + r) * out];
-    real* d = delta + size_t(r) * out;
-    for (int j = 0; j < out; ++j) d[j] *= train_gradient<A>(y[j]);
-  }
-  for (int r = 0; r < n_rows; ++r) add_row(out, delta + size_t(r) * out, p.bias_updates.data());
-  if (!p.batch_norm) return;
-  // y = xhat*scale + b, xhat = (z - mean) / D, D = sd + eps, sd = sqrt(sum (z-mean)^2 / (n-1)):
-  // -dL/dz_k = (g_k - mean(g)) / D - (z_k - mean) * sum_i(g_i xhat_i) / ((n-1) sd D), g = -dL/dxhat.
-  static thread_local std::vector<real> sum_d, sum_dx, inv;
-  sum_d.resize(out);
-  sum_dx.resize(out);
-  inv.resize(out);
-  for (int g0 = r0; g0 < r1; g0 += c.group) {
-    const int g = g0 / c.group, n = c.group;
-    const real* sd = &c.sd[size_t(g) * out];
-    real* dg = delta + size_t(g0 - r0) * out;
-    std::fill(sum_d.begin(), sum_d.end(), real(0));
-    std::fill(sum_dx.begin(), sum_dx.end(), real(0));
-    for (int r = 0; r < n; ++r)
-      bn_backward_sums(out, dg + size_t(r) * out, &c.xhat[size_t(g0 + r) * out], p.scales.data(),
-                       p.scale_updates.data(), sum_d.data(), sum_dx.data());
-    for (int j = 0; j < out; ++j) {
-      inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
-      sum_d[j] = sum_d[j] / n;                                           // mean of g
-      sum_dx[j] = sd[j] > 0 ? sum_dx[j] / ((n - 1) * sd[j]) : real(0);  // times (z - mean) = xhat D
+  for_columns(n_rows, out, [&](int j0, int j1) {
+    for (int r = 0; r < n_rows; ++r) {
+      const real* y = &c.y[size_t(r0 + r) * out];
+      real* d = delta + size_t(r) * out;
+      for (int j = j0; j < j1; ++j) d[j] *= train_gradient<A>(y[j]);
     }
-    for (int r = 0; r < n; ++r) {
-      real* d = dg + size_t(r) * out;
-      const real* xh = &c.xhat[size_t(g0 + r) * out];
-      for (int j = 0; j < out; ++j) d[j] = (d[j] - sum_d[j]) * inv[j] - xh[j] * sum_dx[j];
+    for (int r = 0; r < n_rows; ++r) add_row(j0, j1, delta + size_t(r) * out, p.bias_updates.data());
+    if (!p.batch_norm) return;
+    // y = xhat*scale + b, xhat = (z - mean) / D, D = sd + eps, sd = sqrt(sum (z-mean)^2 / (n-1)):
+    // -dL/dz_k = (g_k - mean(g)) / D - (z_k - mean) * sum_i(g_i xhat_i) / ((n-1) sd D), g = -dL/dxhat.
+    static thread_local std::vector<real> sum_d, sum_dx, inv;
+    sum_d.resize(out);
+    sum_dx.resize(out);
+    inv.resize(out);
+    for (int g0 = r0; g0 < r1; g0 += c.group) {
+      const int g = g0 / c.group, n = c.group;
+      const real* sd = &c.sd[size_t(g) * out];
+      real* dg = delta + size_t(g0 - r0) * out;
+      std::fill(sum_d.begin() + j0, sum_d.begin() + j1, real(0));
+      std::fill(sum_dx.begin() + j0, sum_dx.begin() + j1, real(0));
+      for (int r = 0; r < n; ++r)
+        bn_backward_sums(j0, j1, dg + size_t(r) * out, &c.xhat[size_t(g0 + r) * out], p.scales.data(),
+                         p.scale_updates.data(), sum_d.data(), sum_dx.data());
+      for (int j = j0; j < j1; ++j) {
+        inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
+        sum_d[j] = sum_d[j] / n;                                          // mean of g
+        sum_dx[j] = sd[j] > 0 ? sum_dx[j] / ((n - 1) * sd[j]) : real(0);  // times (z - mean) = xhat D
+      }
+      for (int r = 0; r < n; ++r) {
+        real* d = dg + size_t(r) * out;
+        const real* xh = &c.xhat[size_t(g0 + r) * out];
+        for (int j = j0; j < j1; ++j) d[j] = (d[j] - sum_d[j]) * inv[j] - xh[j] * sum_dx[j];
+      }
     }
-  }
+  });
 }
 
 // The whole backward for rows r0..r1 with input x: pointwise part, then the
@@ -210,7 +243,8 @@ inline void dense_backward(DenseParams& p, DenseCache& c, int r0, int r1, real* 
 
 // Backward for a one-hot input: the weight update is a scatter into column chars[r].
 template <Act A>
-inline void dense_backward_onehot(DenseParams& p, DenseCache& c, int r0, int r1, real* delta, const unsigned char* chars) {
+inline void dense_backward_onehot(DenseParams& p, DenseCache& c, int r0, int r1, real* delta,
+                                  const unsigned char* chars) {
   dense_backward_pointwise<A>(p, c, r0, r1, delta);
   for (int r = r0; r < r1; ++r) {
     const real* d = delta + size_t(r - r0) * p.out;

@@ -288,7 +288,7 @@ template <class TA>
 inline void gemm_split(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const real* B, real* C,
                        bool accumulate) {
   double flops = 2.0 * M * N * K;
-  int min_rows = flops < 4e5 ? M : 8;
+  int min_rows = flops < 1e5 ? M : 8;
   parallel_for(
       M, [&](int i0, int i1) { gemm_rows(i0, i1, N, K, A, ai, ak, B, C, accumulate); }, std::max(1, min_rows));
 }

@@ -53,11 +53,14 @@ struct RnnTrain {
   std::vector<real> delta;  // -dL/dy, filled by the next layer
   std::vector<real> z, dh, delta_a, dprev, dnext;
   RnnTrain(const DenseParams& in, int steps_, int streams_)
-      : steps(steps_), streams(streams_), hidden(in.out),
+      : steps(steps_),
+        streams(streams_),
+        hidden(in.out),
         in_cache(steps_ * streams_, streams_, in.out, in.batch_norm),
         self_cache(steps_ * streams_, streams_, in.out, in.batch_norm),
         out_cache(steps_ * streams_, streams_, in.out, in.batch_norm),
-        h(size_t(steps_ + 1) * streams_ * in.out), delta(size_t(steps_) * streams_ * in.out) {}
+        h(size_t(steps_ + 1) * streams_ * in.out),
+        delta(size_t(steps_) * streams_ * in.out) {}
   const real* output() const { return out_cache.y.data(); }
   int rows() const { return steps * streams; }
 };
@@ -139,38 +142,48 @@ inline void rnn_backward_onehot(DenseParams& in, DenseParams& self, DenseParams&
 // ---- [softmax] with darknet's cross-entropy cost ----
 struct SoftmaxTrain {
   int rows, n;
-  std::vector<real> p;  // probabilities
-  SoftmaxTrain(int rows_, int n_) : rows(rows_), n(n_), p(size_t(rows_) * n_) {}
+  std::vector<real> p;       // probabilities
+  std::vector<double> cost;  // each row's -log p[truth]
+  SoftmaxTrain(int rows_, int n_) : rows(rows_), n(n_), p(size_t(rows_) * n_), cost(rows_) {}
 };
 
 // Softmax of every row (in groups), cost -log p[truth]; writes -dL/dx into
 // dx (truth - p, divided by the temperature, within the truth's group; 0 in
 // the other groups, whose logits the cost does not depend on: darknet's
 // truth - p there is not the gradient of its cost). Returns the summed cost.
+// Rows are independent: the threads share them, and the costs are summed in
+// row order afterwards, so the total is the same for any number of threads.
 inline double softmax_loss(SoftmaxTrain& L, const real* x, const unsigned char* truth, int groups, real temperature,
                            real* dx) {
   const int G = L.n / groups;
+  parallel_for(
+      L.rows,
+      [&](int r0, int r1) {
+        for (int r = r0; r < r1; ++r) {
+          for (int g = 0; g < groups; ++g) {
+            const real* in = x + size_t(r) * L.n + g * G;
+            real* out = &L.p[size_t(r) * L.n + g * G];
+            real largest = in[0];
+            for (int i = 1; i < G; ++i) largest = std::max(largest, in[i]);
+            real sum = 0;
+            for (int i = 0; i < G; ++i) {
+              real e = static_cast<real>(dexp(in[i] / temperature - largest / temperature));
+              sum += e;
+              out[i] = e;
+            }
+            for (int i = 0; i < G; ++i) out[i] /= sum;
+          }
+          const real* p = &L.p[size_t(r) * L.n];
+          real* d = dx + size_t(r) * L.n;
+          const int g0 = truth[r] / G * G;
+          for (int i = 0; i < L.n; ++i)
+            d[i] = i >= g0 && i < g0 + G ? (real(i == truth[r]) - p[i]) / temperature : real(0);
+          L.cost[r] = std::log(static_cast<double>(p[truth[r]]));
+        }
+      },
+      64);
   double cost = 0;
-  for (int r = 0; r < L.rows; ++r) {
-    for (int g = 0; g < groups; ++g) {
-      const real* in = x + size_t(r) * L.n + g * G;
-      real* out = &L.p[size_t(r) * L.n + g * G];
-      real largest = in[0];
-      for (int i = 1; i < G; ++i) largest = std::max(largest, in[i]);
-      real sum = 0;
-      for (int i = 0; i < G; ++i) {
-        real e = static_cast<real>(dexp(in[i] / temperature - largest / temperature));
-        sum += e;
-        out[i] = e;
-      }
-      for (int i = 0; i < G; ++i) out[i] /= sum;
-    }
-    const real* p = &L.p[size_t(r) * L.n];
-    real* d = dx + size_t(r) * L.n;
-    const int g0 = truth[r] / G * G;
-    for (int i = 0; i < L.n; ++i) d[i] = i >= g0 && i < g0 + G ? (real(i == truth[r]) - p[i]) / temperature : real(0);
-    cost -= std::log(static_cast<double>(p[truth[r]]));
-  }
+  for (int r = 0; r < L.rows; ++r) cost -= L.cost[r];
   return cost;
 }
 
