@@ -20,20 +20,23 @@
 namespace {
 
 const char* kUsage =
-    "usage: rnnc CFG [-o NAME] [--emit-only DIR] [--cxx COMPILER] [--no-fuse] [--no-check] [--no-cache] [-v]\n"
+    "usage: rnnc CFG [-o NAME] [--emit-only DIR] [--cxx COMPILER] [--no-fuse] [--no-blas] [--no-check] [--no-cache] "
+    "[-v]\n"
     "  Compiles a darknet network description (cfg/rnn.cfg, ...) into one program with\n"
     "  generate, valid and train commands (run it with --help).\n"
     "  -o NAME          the program to write (default: the cfg's base name)\n"
     "  --emit-only DIR  write the C++ source, the runtime and a CMakeLists.txt to DIR; build nothing\n"
     "  --cxx COMPILER   the host C++ compiler (default: $CXX, else c++)\n"
     "  --no-fuse        run no optimising pass: the plain reference kernels, darknet's order of operations\n"
+    "  --no-blas        never link OpenBLAS (by default a model with sub-layers 512 wide or more links\n"
+    "                   a static OpenBLAS, where the compiler finds one, for its large training products)\n"
     "  --no-check       do not check the emitted C++ with Clang before building it\n"
     "  --no-cache       rebuild even if this exact program was built before\n"
     "  -v               say what is run\n";
 
 struct Args {
   std::string cfg, output, emit_dir, cxx;
-  bool fuse = true, cache = true, check = true, verbose = false;
+  bool fuse = true, cache = true, check = true, verbose = false, blas = true;
   int inject_error_in_layer = -1;
 };
 
@@ -63,6 +66,8 @@ Args parse_args(int argc, char** argv) {
       a.cxx = value();
     } else if (s == "--no-fuse") {
       a.fuse = false;
+    } else if (s == "--no-blas") {
+      a.blas = false;
     } else if (s == "--no-check") {
       a.check = false;
     } else if (s == "--no-cache") {
@@ -109,6 +114,11 @@ int main(int argc, char** argv) {
     bo.output = args.output;
     bo.use_cache = args.cache;
     bo.verbose = args.verbose;
+    const bool wants_blas = args.blas && rnnc::model_wants_blas(model);
+    if (wants_blas) bo.blas_archive = rnnc::find_static_openblas(args.cxx);
+    if (args.verbose && wants_blas)
+      fmt::print(stderr, "rnnc: OpenBLAS for the large training products: {}\n",
+                 bo.blas_archive.empty() ? "no static libopenblas.a found, rnnc's kernels only" : bo.blas_archive);
     // A cached binary was built from this very source, so it compiles: no need to check it again.
     bool cached = args.emit_dir.empty() && rnnc::binary_is_cached(source, name, bo);
     if (args.check && !cached) {
@@ -117,6 +127,7 @@ int main(int argc, char** argv) {
       // Parse as the host compiler will compile it (the same -std and -march).
       std::istringstream flags(rnnc::host_cxx_flags());
       for (std::string f; flags >> f;) co.args.push_back(f);
+      if (!bo.blas_archive.empty()) co.args.push_back("-DRNNC_BLAS");
       if (!args.emit_dir.empty()) co.file_name = (std::filesystem::path(args.emit_dir) / "program.cpp").string();
       rnnc::check_emitted_source(source, co);
       if (args.verbose) fmt::print(stderr, "rnnc: Clang checked the emitted C++ in {:.0f} ms\n", ms(t1));
@@ -124,13 +135,14 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "rnnc: no Clang check: this very source was built before (cached)\n");
     }
     if (!args.emit_dir.empty()) {
-      rnnc::write_source_tree(args.emit_dir, source, name);
+      rnnc::write_source_tree(args.emit_dir, source, name, wants_blas);
       fmt::print(stderr, "rnnc: wrote {} (build it with: cmake -S {} -B build && cmake --build build)\n", args.emit_dir,
                  args.emit_dir);
       return 0;
     }
     rnnc::build_binary(source, name, bo);
-    fmt::print(stderr, "rnnc: built {} ({}; {} parameters)\n", args.output, model.summary(), model.parameters());
+    fmt::print(stderr, "rnnc: built {} ({}; {} parameters{})\n", args.output, model.summary(), model.parameters(),
+               bo.blas_archive.empty() ? "" : "; OpenBLAS linked for the large training products");
     return 0;
   } catch (const rnnc::CompileError& e) {
     fmt::print(stderr, "{}\n", e.what());

@@ -65,30 +65,54 @@ std::string host_cxx_flags() {
   return "-std=c++17 -O3 -march=native -ffp-contract=off -fno-trapping-math -pthread";
 }
 
-void write_source_tree(const std::string& dir, const std::string& source, const std::string& model_name) {
+bool model_wants_blas(const Model& m) {
+  for (const Layer& l : m.layers)
+    for (const Dense& d : l.dense)
+      if (d.in >= 512 && d.out >= 512) return true;
+  return false;
+}
+
+std::string find_static_openblas(const std::string& cxx) {
+  std::string out;
+  if (run_command(cxx + " -print-file-name=libopenblas.a", out) != 0) return "";
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  // Without the library, the compiler prints the bare name back.
+  return out.find('/') != std::string::npos && fs::exists(out) ? out : "";
+}
+
+void write_source_tree(const std::string& dir, const std::string& source, const std::string& model_name, bool blas) {
   fs::path d(dir);
   write_text(d / "program.cpp", source);
   for (const auto& f : embedded_files()) {
     std::string path = f.path;
     if (path.rfind("rnnc/", 0) == 0) write_text(d / path, f.text);
   }
-  write_text(d / "CMakeLists.txt",
-             fmt::format("# Builds the program rnnc generated, without rnnc.\n"
-                         "cmake_minimum_required(VERSION 3.16)\n"
-                         "project({0} CXX)\n"
-                         "if(NOT CMAKE_BUILD_TYPE)\n  set(CMAKE_BUILD_TYPE Release)\nendif()\n"
-                         "add_executable({0} program.cpp)\n"
-                         "target_include_directories({0} PRIVATE ${{CMAKE_CURRENT_SOURCE_DIR}})\n"
-                         "target_compile_options({0} PRIVATE {1})\n"
-                         "target_link_options({0} PRIVATE -pthread)\n",
-                         model_name, host_cxx_flags()));
+  std::string link_blas =
+      blas ? fmt::format(
+                 "# This model's large training products go to OpenBLAS's sgemm where a static one is found.\n"
+                 "find_library(RNNC_OPENBLAS NAMES libopenblas.a)\n"
+                 "if(RNNC_OPENBLAS)\n"
+                 "  target_compile_definitions({0} PRIVATE RNNC_BLAS)\n"
+                 "  target_link_libraries({0} PRIVATE ${{RNNC_OPENBLAS}})\n"
+                 "endif()\n",
+                 model_name)
+           : "";
+  write_text(d / "CMakeLists.txt", fmt::format("# Builds the program rnnc generated, without rnnc.\n"
+                                               "cmake_minimum_required(VERSION 3.16)\n"
+                                               "project({0} CXX)\n"
+                                               "if(NOT CMAKE_BUILD_TYPE)\n  set(CMAKE_BUILD_TYPE Release)\nendif()\n"
+                                               "add_executable({0} program.cpp)\n"
+                                               "target_include_directories({0} PRIVATE ${{CMAKE_CURRENT_SOURCE_DIR}})\n"
+                                               "target_compile_options({0} PRIVATE {1})\n"
+                                               "target_link_options({0} PRIVATE -pthread)\n{2}",
+                                               model_name, host_cxx_flags(), link_blas));
 }
 
 namespace {
 
 // The cache's key for a build: a hash of everything that goes into the binary.
 std::string cache_key(const std::string& source, const BuildOptions& opts) {
-  std::string key_text = source + "\n" + opts.cxx + "\n" + host_cxx_flags();
+  std::string key_text = source + "\n" + opts.cxx + "\n" + host_cxx_flags() + "\n" + opts.blas_archive;
   for (const auto& f : embedded_files()) key_text += f.text;
   return fmt::format("{:016x}", fnv1a(key_text));
 }
@@ -109,17 +133,21 @@ void build_binary(const std::string& source, const std::string& model_name, cons
   } else {
     fs::path work = cache_root() / (key + ".build." + std::to_string(getpid()));
     fs::remove_all(work);
-    write_source_tree(work.string(), source, model_name);
+    write_source_tree(work.string(), source, model_name, !opts.blas_archive.empty());
     fs::path tmp_bin = work / model_name;
-    std::string cmd = fmt::format("{} {} -I {} {} -o {}", opts.cxx, flags, quote(work.string()),
-                                  quote((work / "program.cpp").string()), quote(tmp_bin.string()));
+    // OpenBLAS goes in whole (a static archive): the program needs no library at run time.
+    std::string blas = opts.blas_archive.empty() ? "" : " " + quote(opts.blas_archive);
+    std::string cmd =
+        fmt::format("{} {}{} -I {} {} -o {}{}", opts.cxx, flags, blas.empty() ? "" : " -DRNNC_BLAS",
+                    quote(work.string()), quote((work / "program.cpp").string()), quote(tmp_bin.string()), blas);
     if (opts.verbose) fmt::print(stderr, "rnnc: {}\n", cmd);
     std::string log;
     int rc = run_command(cmd, log);
     if (rc != 0) {
-      throw CompileError(fmt::format("error: the C++ compiler failed on the code emitted for {} (exit {}); the source is "
-                                     "in {}\n{}",
-                                     model_name, rc, work.string(), log));
+      throw CompileError(
+          fmt::format("error: the C++ compiler failed on the code emitted for {} (exit {}); the source is "
+                      "in {}\n{}",
+                      model_name, rc, work.string(), log));
     }
     fs::create_directories(cached.parent_path());
     fs::rename(tmp_bin, cached);

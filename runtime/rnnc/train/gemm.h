@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "../bf16.h"
@@ -16,6 +17,11 @@
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
+#endif
+// RNNC_BLAS: rnnc linked OpenBLAS (statically) into this program, for the
+// large products where its sgemm beats the micro-kernels (blas_wins).
+#if defined(RNNC_BLAS)
+#include <cblas.h>
 #endif
 
 // Rows of C per AVX-512 micro-kernel call (8 x 32 floats: 16 accumulators), tuned on Zen 4.
@@ -283,10 +289,32 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
   }
 }
 
+// Where OpenBLAS's sgemm (one thread per share of the rows) beats the
+// micro-kernels: the 1024-wide products over a whole sequence, not the
+// products of one step (bench/gemm_vs_blas.cpp, Zen 3: +17% on 2048 x 1024
+// <- 1024, +32% on the weight gradient; even at 128 rows, behind at 96 wide).
+// rnnc links OpenBLAS into a program only when one of its products is this big.
+constexpr bool blas_wins(int M, int N, int K) { return M >= 256 && N >= 512 && K >= 512; }
+
 // Splits rows over threads when the product is big enough to pay for it.
 template <class TA>
 inline void gemm_split(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const real* B, real* C,
                        bool accumulate) {
+#if defined(RNNC_BLAS)
+  if constexpr (std::is_same_v<TA, float> && std::is_same_v<real, float>) {
+    if (blas_wins(M, N, K) && (ak == 1 || ai == 1)) {
+      // Our threads share the rows out; each runs a one-threaded sgemm.
+      static const bool one_thread = (openblas_set_num_threads(1), true);
+      (void)one_thread;
+      const bool trans = ak != 1;  // A read down its columns: A^T of a [K][M] matrix
+      parallel_for(M, [&](int i0, int i1) {
+        cblas_sgemm(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, CblasNoTrans, i1 - i0, N, K, 1.0f, A + i0 * ai,
+                    trans ? ak : ai, B, N, accumulate ? 1.0f : 0.0f, C + size_t(i0) * N, N);
+      });
+      return;
+    }
+  }
+#endif
   double flops = 2.0 * M * N * K;
   int min_rows = flops < 1e5 ? M : 8;
   parallel_for(
