@@ -63,3 +63,20 @@ TEST_CASE("gemm_nn and gemm_tn_acc equal the plain loop bit for bit") {
     CHECK(fast == plain);
   }
 }
+
+TEST_CASE("a job that asks for the threads again runs its inner loop inline") {
+  std::vector<int> hits(64 * 64, 0);
+  parallel_for(
+      64,
+      [&](int i0, int i1) {
+        for (int i = i0; i < i1; ++i)
+          parallel_for(
+              64,
+              [&](int j0, int j1) {
+                for (int j = j0; j < j1; ++j) ++hits[size_t(i) * 64 + j];
+              },
+              1);
+      },
+      1);
+  for (int h : hits) REQUIRE(h == 1);
+}

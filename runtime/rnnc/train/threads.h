@@ -25,7 +25,9 @@ class ThreadPool {
 
   // Runs f(chunk) for every chunk in [0, chunks); the caller works too.
   void run(int chunks, const std::function<void(int)>& f) {
-    if (chunks <= 1 || workers_.empty()) {
+    // A job that itself asks for the threads (nested) runs inline: the pool
+    // holds one job at a time.
+    if (chunks <= 1 || workers_.empty() || inside_job()) {
       for (int c = 0; c < chunks; ++c) f(c);
       return;
     }
@@ -69,6 +71,11 @@ class ThreadPool {
     for (int i = 1; i < n; ++i) workers_.emplace_back([this] { loop(); });
   }
 
+  static bool& inside_job() {
+    static thread_local bool inside = false;
+    return inside;
+  }
+
   static unsigned long long pack(unsigned gen, unsigned next) {
     return (static_cast<unsigned long long>(gen) << 32) | next;
   }
@@ -80,7 +87,9 @@ class ThreadPool {
       const int c = static_cast<int>(s & 0xffffffffu);
       if (c >= chunks_.load(std::memory_order_relaxed)) return;
       if (claim_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        inside_job() = true;
         (*job_.load(std::memory_order_relaxed))(c);
+        inside_job() = false;
         pending_.fetch_sub(1, std::memory_order_acq_rel);
         s = claim_.load(std::memory_order_acquire);
       }
