@@ -84,12 +84,12 @@ constexpr int kPanelPrefetch = 512;
 // w ([out][in]) in panels: blocks of kSimdRows rows, each block k-major, the
 // last one padded with zero rows.
 template <class V>
-inline void pack_panels(const V& w, size_t out, V& panels) {
-  constexpr size_t MR = train::kSimdRows;
-  const size_t in = w.size() / out;
-  panels.assign((out + MR - 1) / MR * MR * in, typename V::value_type(0));
-  for (size_t i = 0; i < out; ++i)
-    for (size_t k = 0; k < in; ++k) panels[(i / MR * in + k) * MR + i % MR] = w[i * in + k];
+inline void pack_panels(const V& w, int out, V& panels) {
+  constexpr int MR = train::kSimdRows;
+  const int in = static_cast<int>(w.size() / out);
+  panels.assign(size_t(out + MR - 1) / MR * MR * in, typename V::value_type(0));
+  for (int i = 0; i < out; i += MR)
+    train::pack_rows<MR>(w.data() + size_t(i) * in, in, 1, std::min(MR, out - i), in, panels.data() + size_t(i) * in);
 }
 #endif
 
@@ -102,8 +102,9 @@ inline void prepare_batch_weights(InferenceDense& d) {
 #if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
   if constexpr (kBatchPanels) {
     if (d.b.empty() || !d.panels.empty() || !d.panels_bf16.empty()) return;
-    if (!d.w.empty()) pack_panels(d.w, d.b.size(), d.panels);
-    if (!d.w_bf16.empty()) pack_panels(d.w_bf16, d.b.size(), d.panels_bf16);
+    const int out = static_cast<int>(d.b.size());
+    if (!d.w.empty()) pack_panels(d.w, out, d.panels);
+    if (!d.w_bf16.empty()) pack_panels(d.w_bf16, out, d.panels_bf16);
   }
 #else
   (void)d;
@@ -126,7 +127,8 @@ inline void panel_block(const float* P, const float* X, float* Z, int n, int row
       train::micro_kernel_simd<MR, float, true>(IN, P, 1, MR, X + j, n, C, ldc, false, ahead);
     else
       train::micro_kernel_simd<MR, float>(IN, P, 1, MR, X + j, n, C, ldc, false);
-    for (int r = 0; r < rows && rows < MR; ++r) std::memcpy(Z + size_t(r) * n + j, spill + r * NR, sizeof(float) * NR);
+    if (rows < MR)
+      for (int r = 0; r < rows; ++r) std::memcpy(Z + size_t(r) * n + j, spill + r * NR, sizeof(float) * NR);
   }
   if (j < n) train::edge_kernel(rows, n - j, IN, P, 1, MR, X + j, n, Z + j, n, false);
 }

@@ -58,6 +58,15 @@ inline void micro_kernel(int K, const TA* __restrict A, ptrdiff_t ai, ptrdiff_t 
     for (int j = 0; j < NR; ++j) C[i * ldc + j] = c[i][j];
 }
 
+// Copies `rows` rows of A (A(r, k) = A[r * ai + k * ak], k < K) into
+// out[k * MR + r]: a block of rows in the k-major order the micro-kernels
+// broadcast from, one contiguous stream instead of `rows` strided ones.
+template <int MR, class TA>
+inline void pack_rows(const TA* A, ptrdiff_t ai, ptrdiff_t ak, int rows, int K, TA* out) {
+  for (int k = 0; k < K; ++k)
+    for (int r = 0; r < rows; ++r) out[size_t(k) * MR + r] = A[r * ai + k * ak];
+}
+
 #if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
 // The vector registers of this build: 16 floats (AVX-512) or 8 (AVX2).
 struct Vec {
@@ -179,8 +188,7 @@ inline void gemm_blocked_avx2(int i0, int i1, int cols, int N, int K, const TA* 
         const TA* Ab = A + i * ai + pc * ak;
         ptrdiff_t bai = ai, bak = ak;
         if (pack_a) {
-          for (int k = 0; k < kc; ++k)
-            for (int r = 0; r < rows; ++r) apack[size_t(k) * MR + r] = Ab[r + k * ak];
+          pack_rows<MR>(Ab, 1, ak, rows, kc, apack.data());
           Ab = apack.data();
           bai = 1;
           bak = MR;
@@ -250,8 +258,7 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
     const TA* Ablock = A + i * ai;
     ptrdiff_t bai = ai, bak = ak;
     if (pack) {
-      for (int k = 0; k < K; ++k)
-        for (int r = 0; r < MR; ++r) packed[static_cast<size_t>(k) * MR + r] = Ablock[r + k * ak];
+      pack_rows<MR>(Ablock, 1, ak, MR, K, packed.data());
       Ablock = packed.data();
       bai = 1;
       bak = MR;
