@@ -11,6 +11,23 @@ namespace rnnc {
 // C's exp(): double, as darknet calls it (std::exp on a float would round to float).
 inline double dexp(double x) { return std::exp(x); }
 
+// darknet's softmax of G logits with a temperature: the largest logit taken
+// off first, exp in double. Inference (softmax in inference_kernels.h) and
+// training (softmax_loss) both call it, group by group.
+template <class T>
+inline void softmax_group(const T* in, int G, T temperature, T* out) {
+  T largest = -3.402823466e+38f;
+  for (int i = 0; i < G; ++i)
+    if (in[i] > largest) largest = in[i];
+  T sum = 0;
+  for (int i = 0; i < G; ++i) {
+    T e = static_cast<T>(dexp(in[i] / temperature - largest / temperature));
+    sum += e;
+    out[i] = e;
+  }
+  for (int i = 0; i < G; ++i) out[i] /= sum;
+}
+
 enum class Act { Logistic, Relu, Relie, Linear, Ramp, Tanh, Plse, Leaky, Elu, Loggy, Stair, Hardtan, Lhtan, Selu };
 
 template <Act A, class T>

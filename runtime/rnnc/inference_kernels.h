@@ -346,20 +346,7 @@ inline void rnn_step(const InferenceDense& input, const InferenceDense& self, co
 template <int N, int GROUPS>
 inline void softmax(const real* x, real temperature, real* y) {
   constexpr int G = N / GROUPS;
-  for (int g = 0; g < GROUPS; ++g) {
-    const real* in = x + g * G;
-    real* out = y + g * G;
-    real largest = -3.402823466e+38f;
-    for (int i = 0; i < G; ++i)
-      if (in[i] > largest) largest = in[i];
-    real sum = 0;
-    for (int i = 0; i < G; ++i) {
-      real e = static_cast<real>(dexp(in[i] / temperature - largest / temperature));
-      sum += e;
-      out[i] = e;
-    }
-    for (int i = 0; i < G; ++i) out[i] /= sum;
-  }
+  for (int g = 0; g < GROUPS; ++g) softmax_group(x + g * G, G, temperature, y + g * G);
 }
 
 }  // namespace rnnc

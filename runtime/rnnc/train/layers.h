@@ -160,19 +160,8 @@ inline double softmax_loss(SoftmaxTrain& L, const real* x, const unsigned char* 
       L.rows,
       [&](int r0, int r1) {
         for (int r = r0; r < r1; ++r) {
-          for (int g = 0; g < groups; ++g) {
-            const real* in = x + size_t(r) * L.n + g * G;
-            real* out = &L.p[size_t(r) * L.n + g * G];
-            real largest = in[0];
-            for (int i = 1; i < G; ++i) largest = std::max(largest, in[i]);
-            real sum = 0;
-            for (int i = 0; i < G; ++i) {
-              real e = static_cast<real>(dexp(in[i] / temperature - largest / temperature));
-              sum += e;
-              out[i] = e;
-            }
-            for (int i = 0; i < G; ++i) out[i] /= sum;
-          }
+          for (int g = 0; g < groups; ++g)
+            softmax_group(x + size_t(r) * L.n + g * G, G, temperature, &L.p[size_t(r) * L.n + g * G]);
           const real* p = &L.p[size_t(r) * L.n];
           real* d = dx + size_t(r) * L.n;
           const int g0 = truth[r] / G * G;
