@@ -48,9 +48,7 @@ inline void apply_precision(InferenceDense& d) {
 // Weights for y = W x + b, rows contiguous.
 inline InferenceDense prepare_dense(const DenseParams& p) {
   InferenceDense d;
-  std::vector<real> w;
-  fold_batchnorm(p, w, d.b);
-  d.w.assign(w.begin(), w.end());
+  fold_batchnorm(p, d.w, d.b);
   apply_precision(d);
   return d;
 }

@@ -43,8 +43,10 @@ struct DenseParams {
 
 // Folds inference batch norm into weights and bias, with darknet's epsilon
 // placement: y = (x - mean) / (sqrt(var) + .000001) * scale + bias.
-inline void fold_batchnorm(const DenseParams& p, std::vector<real>& w, std::vector<real>& b) {
-  w = p.weights;
+// W: any vector of real (the inference weights live in huge pages).
+template <class W>
+inline void fold_batchnorm(const DenseParams& p, W& w, std::vector<real>& b) {
+  w.assign(p.weights.begin(), p.weights.end());
   b = p.biases;
   if (!p.batch_norm) return;
   for (int j = 0; j < p.out; ++j) {
