@@ -20,13 +20,17 @@
 namespace {
 
 const char* kUsage =
-    "usage: rnnc CFG [-o NAME] [--emit-only DIR] [--cxx COMPILER] [--no-fuse] [--no-blas] [--no-check] [--no-cache] "
-    "[-v]\n"
+    "usage: rnnc CFG [-o NAME] [--emit-only DIR] [--cxx COMPILER] [--march ARCH] [--cxxflags FLAGS] [--no-fuse]\n"
+    "            [--no-blas] [--no-check] [--no-cache] [-v]\n"
     "  Compiles a darknet network description (cfg/rnn.cfg, ...) into one program with\n"
     "  generate, valid and train commands (run it with --help).\n"
     "  -o NAME          the program to write (default: the cfg's base name)\n"
     "  --emit-only DIR  write the C++ source, the runtime and a CMakeLists.txt to DIR; build nothing\n"
     "  --cxx COMPILER   the host C++ compiler (default: $CXX, else c++)\n"
+    "  --march ARCH     the CPU to build for (default: native, this machine's; x86-64-v3 runs on any\n"
+    "                   AVX2 machine). The program refuses, in one line, a CPU that lacks what it uses\n"
+    "  --cxxflags FLAGS more compiler flags, after rnnc's (also $RNNC_CXXFLAGS, which comes first),\n"
+    "                   e.g. \"-fsanitize=address,undefined -g\"\n"
     "  --no-fuse        run no optimising pass: the plain reference kernels, darknet's order of operations\n"
     "  --no-blas        never link OpenBLAS (by default a model with sub-layers 512 wide or more links\n"
     "                   a static OpenBLAS, where the compiler finds one, for its large training products)\n"
@@ -35,7 +39,7 @@ const char* kUsage =
     "  -v               say what is run\n";
 
 struct Args {
-  std::string cfg, output, emit_dir, cxx;
+  std::string cfg, output, emit_dir, cxx, march = "native", cxxflags;
   bool fuse = true, cache = true, check = true, verbose = false, blas = true;
   int inject_error_in_layer = -1;
 };
@@ -64,6 +68,10 @@ Args parse_args(int argc, char** argv) {
       a.emit_dir = value();
     } else if (s == "--cxx") {
       a.cxx = value();
+    } else if (s == "--march") {
+      a.march = value();
+    } else if (s == "--cxxflags") {
+      a.cxxflags += (a.cxxflags.empty() ? "" : " ") + value();
     } else if (s == "--no-fuse") {
       a.fuse = false;
     } else if (s == "--no-blas") {
@@ -111,6 +119,10 @@ int main(int argc, char** argv) {
     std::string name = std::filesystem::path(args.output).filename().string();
     rnnc::BuildOptions bo;
     bo.cxx = args.cxx;
+    rnnc::check_march_name(args.march);
+    bo.march = args.march;
+    if (const char* env = std::getenv("RNNC_CXXFLAGS")) bo.extra_flags = rnnc::split_flags(env, "RNNC_CXXFLAGS");
+    for (const std::string& f : rnnc::split_flags(args.cxxflags, "--cxxflags")) bo.extra_flags.push_back(f);
     bo.output = args.output;
     bo.use_cache = args.cache;
     bo.verbose = args.verbose;
@@ -124,9 +136,8 @@ int main(int argc, char** argv) {
     if (args.check && !cached) {
       auto t1 = Clock::now();
       rnnc::CheckOptions co;
-      // Parse as the host compiler will compile it (the same -std and -march).
-      std::istringstream flags(rnnc::host_cxx_flags());
-      for (std::string f; flags >> f;) co.args.push_back(f);
+      // Parse as the host compiler will compile it (the same -std, -march and macros).
+      co.args = rnnc::check_cxx_flags(bo);
       if (!bo.blas_archive.empty()) co.args.push_back("-DRNNC_BLAS");
       if (!args.emit_dir.empty()) co.file_name = (std::filesystem::path(args.emit_dir) / "program.cpp").string();
       rnnc::check_emitted_source(source, co);
@@ -135,7 +146,7 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "rnnc: no Clang check: this very source was built before (cached)\n");
     }
     if (!args.emit_dir.empty()) {
-      rnnc::write_source_tree(args.emit_dir, source, name, wants_blas);
+      rnnc::write_source_tree(args.emit_dir, source, name, bo, wants_blas);
       fmt::print(stderr, "rnnc: wrote {} (build it with: cmake -S {} -B build && cmake --build build)\n", args.emit_dir,
                  args.emit_dir);
       return 0;

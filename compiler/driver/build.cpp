@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -57,12 +58,70 @@ std::string quote(const std::string& s) {
 
 }  // namespace
 
-std::string host_cxx_flags() {
+std::vector<std::string> host_cxx_flags(const BuildOptions& opts) {
   // -ffp-contract=off: no fused multiply-adds, so fp32 sums round as darknet's do.
   // -fno-trapping-math: nothing traps on floating-point exceptions, so a
   // select such as leaky's (x > 0 ? x : .1 * x) can become a vector blend;
   // it changes no result.
-  return "-std=c++17 -O3 -march=native -ffp-contract=off -fno-trapping-math -pthread";
+  std::vector<std::string> flags = {"-std=c++17",        "-O3", "-march=" + opts.march, "-ffp-contract=off",
+                                    "-fno-trapping-math", "-pthread"};
+  flags.insert(flags.end(), opts.extra_flags.begin(), opts.extra_flags.end());
+  return flags;
+}
+
+std::vector<std::string> check_cxx_flags(const BuildOptions& opts) {
+  BuildOptions ours = opts;
+  ours.extra_flags.clear();
+  std::vector<std::string> flags = host_cxx_flags(ours);
+  for (size_t i = 0; i < opts.extra_flags.size(); ++i) {
+    const std::string& f = opts.extra_flags[i];
+    bool takes_next = (f == "-D" || f == "-U" || f == "-I") && i + 1 < opts.extra_flags.size();
+    if (takes_next) {
+      flags.push_back(f);
+      flags.push_back(opts.extra_flags[++i]);
+    } else if (f.rfind("-D", 0) == 0 || f.rfind("-U", 0) == 0 || f.rfind("-I", 0) == 0 || f.rfind("-std=", 0) == 0) {
+      flags.push_back(f);
+    }
+  }
+  return flags;
+}
+
+std::vector<std::string> split_flags(const std::string& text, const std::string& what) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote_char = 0;
+  for (char c : text) {
+    if (quote_char) {
+      if (c == quote_char)
+        quote_char = 0;
+      else
+        word += c;
+    } else if (c == '\'' || c == '"') {
+      quote_char = c;
+      in_word = true;
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      if (in_word) words.push_back(word);
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (quote_char) throw CompileError(fmt::format("rnnc: error: {} has an unclosed {} quote", what, quote_char));
+  if (in_word) words.push_back(word);
+  return words;
+}
+
+void check_march_name(const std::string& arch) {
+  bool ok = !arch.empty() && arch.size() <= 64 && arch[0] != '-';
+  for (char c : arch)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') ok = false;
+  if (!ok)
+    throw CompileError(fmt::format("rnnc: error: --march expects a CPU name such as native, x86-64-v3 or "
+                                   "sapphirerapids, got '{}'",
+                                   arch));
 }
 
 bool model_wants_blas(const Model& m) {
@@ -80,13 +139,54 @@ std::string find_static_openblas(const std::string& cxx) {
   return out.find('/') != std::string::npos && fs::exists(out) ? out : "";
 }
 
-void write_source_tree(const std::string& dir, const std::string& source, const std::string& model_name, bool blas) {
+// A CMake quoted argument with exactly TEXT as its value: nothing in it is a
+// variable reference, a list separator or the end of the argument.
+std::string cmake_quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '$': out += "\\$"; break;
+      case ';': out += "\\;"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// A CMake project and target name: letters, digits and '_' only.
+std::string cmake_identifier(const std::string& name) {
+  std::string out;
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out = "rnnc_" + out;
+  return out;
+}
+
+// The file name the CMake build writes: the model's, with control characters
+// (which no Makefile can name) as '_'.
+std::string cmake_output_name(const std::string& name) {
+  std::string out;
+  for (char c : name) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '_' : c;
+  return out;
+}
+
+void write_source_tree(const std::string& dir, const std::string& source, const std::string& model_name,
+                       const BuildOptions& opts, bool blas) {
   fs::path d(dir);
   write_text(d / "program.cpp", source);
   for (const auto& f : embedded_files()) {
     std::string path = f.path;
     if (path.rfind("rnnc/", 0) == 0) write_text(d / path, f.text);
   }
+  const std::string target = cmake_identifier(model_name);
+  std::string compile_flags, link_flags = cmake_quoted("-pthread");
+  for (const std::string& f : host_cxx_flags(opts)) compile_flags += (compile_flags.empty() ? "" : " ") + cmake_quoted(f);
+  // The extra flags go to the link too (-fsanitize=... needs its runtime there).
+  for (const std::string& f : opts.extra_flags) link_flags += " " + cmake_quoted(f);
   std::string link_blas =
       blas ? fmt::format(
                  "# This model's large training products go to OpenBLAS's sgemm where a static one is found.\n"
@@ -95,24 +195,27 @@ void write_source_tree(const std::string& dir, const std::string& source, const 
                  "  target_compile_definitions({0} PRIVATE RNNC_BLAS)\n"
                  "  target_link_libraries({0} PRIVATE ${{RNNC_OPENBLAS}})\n"
                  "endif()\n",
-                 model_name)
+                 target)
            : "";
-  write_text(d / "CMakeLists.txt", fmt::format("# Builds the program rnnc generated, without rnnc.\n"
-                                               "cmake_minimum_required(VERSION 3.16)\n"
-                                               "project({0} CXX)\n"
-                                               "if(NOT CMAKE_BUILD_TYPE)\n  set(CMAKE_BUILD_TYPE Release)\nendif()\n"
-                                               "add_executable({0} program.cpp)\n"
-                                               "target_include_directories({0} PRIVATE ${{CMAKE_CURRENT_SOURCE_DIR}})\n"
-                                               "target_compile_options({0} PRIVATE {1})\n"
-                                               "target_link_options({0} PRIVATE -pthread)\n{2}",
-                                               model_name, host_cxx_flags(), link_blas));
+  write_text(d / "CMakeLists.txt",
+             fmt::format("# Builds the program rnnc generated, without rnnc.\n"
+                         "cmake_minimum_required(VERSION 3.16)\n"
+                         "project({0} CXX)\n"
+                         "if(NOT CMAKE_BUILD_TYPE)\n  set(CMAKE_BUILD_TYPE Release)\nendif()\n"
+                         "add_executable({0} program.cpp)\n"
+                         "set_target_properties({0} PROPERTIES OUTPUT_NAME {1})\n"
+                         "target_include_directories({0} PRIVATE ${{CMAKE_CURRENT_SOURCE_DIR}})\n"
+                         "target_compile_options({0} PRIVATE {2})\n"
+                         "target_link_options({0} PRIVATE {3})\n{4}",
+                         target, cmake_quoted(cmake_output_name(model_name)), compile_flags, link_flags, link_blas));
 }
 
 namespace {
 
 // The cache's key for a build: a hash of everything that goes into the binary.
 std::string cache_key(const std::string& source, const BuildOptions& opts) {
-  std::string key_text = source + "\n" + opts.cxx + "\n" + host_cxx_flags() + "\n" + opts.blas_archive;
+  std::string key_text = source + "\n" + opts.cxx + "\n" + opts.blas_archive;
+  for (const std::string& f : host_cxx_flags(opts)) key_text += "\n" + f;
   for (const auto& f : embedded_files()) key_text += f.text;
   return fmt::format("{:016x}", fnv1a(key_text));
 }
@@ -124,7 +227,8 @@ bool binary_is_cached(const std::string& source, const std::string& model_name, 
 }
 
 void build_binary(const std::string& source, const std::string& model_name, const BuildOptions& opts) {
-  std::string flags = host_cxx_flags();
+  std::string flags;
+  for (const std::string& f : host_cxx_flags(opts)) flags += (flags.empty() ? "" : " ") + quote(f);
   std::string key = cache_key(source, opts);
   fs::path cached = cache_root() / key / model_name;
   fs::path out = fs::absolute(opts.output);
@@ -133,7 +237,7 @@ void build_binary(const std::string& source, const std::string& model_name, cons
   } else {
     fs::path work = cache_root() / (key + ".build." + std::to_string(getpid()));
     fs::remove_all(work);
-    write_source_tree(work.string(), source, model_name, !opts.blas_archive.empty());
+    write_source_tree(work.string(), source, model_name, opts, !opts.blas_archive.empty());
     fs::path tmp_bin = work / model_name;
     // OpenBLAS goes in whole (a static archive): the program needs no library at run time.
     std::string blas = opts.blas_archive.empty() ? "" : " " + quote(opts.blas_archive);

@@ -3,6 +3,7 @@
 // hash of everything that goes into them.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "ir/model.h"
 
@@ -10,6 +11,8 @@ namespace rnnc {
 
 struct BuildOptions {
   std::string cxx = "c++";
+  std::string march = "native";          // -march=: the CPU the program is built for
+  std::vector<std::string> extra_flags;  // --cxxflags and $RNNC_CXXFLAGS, appended, one word each
   std::string output;        // the binary to write
   std::string blas_archive;  // a static OpenBLAS to link (-DRNNC_BLAS), or none
   bool use_cache = true;
@@ -29,7 +32,7 @@ std::string find_static_openblas(const std::string& cxx);
 // CMakeLists.txt that builds it without rnnc (linking a static OpenBLAS where
 // it finds one, when `blas`).
 void write_source_tree(const std::string& dir, const std::string& source, const std::string& model_name,
-                       bool blas = false);
+                       const BuildOptions& opts, bool blas = false);
 
 // Whether build_binary would take the binary from the cache: this exact
 // source, runtime, compiler and flags were built before (so they compile).
@@ -38,7 +41,26 @@ bool binary_is_cached(const std::string& source, const std::string& model_name, 
 // Throws CompileError when the compiler fails.
 void build_binary(const std::string& source, const std::string& model_name, const BuildOptions& opts);
 
-// The flags the host compiler gets (also written into the CMakeLists.txt).
-std::string host_cxx_flags();
+// The flags the host compiler gets (also written into the CMakeLists.txt):
+// ours, -march=OPTS.march, then OPTS.extra_flags.
+std::vector<std::string> host_cxx_flags(const BuildOptions& opts);
+
+// The flags Clang's in-process check parses with: ours and -march, plus the
+// -D/-U/-I/-std words of the extra flags (the rest may be GCC's own).
+std::vector<std::string> check_cxx_flags(const BuildOptions& opts);
+
+// Splits a flags string into words at blanks; '...' and "..." group words
+// with blanks in them. Throws CompileError on an unclosed quote.
+std::vector<std::string> split_flags(const std::string& text, const std::string& what);
+
+// CMake quoting for the --emit-only CMakeLists.txt: a quoted argument whose
+// value is exactly TEXT (no variable reference, list separator or end of
+// argument inside), and a project/target name made of [A-Za-z0-9_] only.
+std::string cmake_quoted(const std::string& text);
+std::string cmake_identifier(const std::string& name);
+
+// Throws CompileError unless ARCH is a plausible -march= value (letters,
+// digits, '-', '_', '.'), so it can go into a command line and a CMakeLists.
+void check_march_name(const std::string& arch);
 
 }  // namespace rnnc

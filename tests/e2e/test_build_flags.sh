@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# rnnc --march ARCH, --cxxflags FLAGS and $RNNC_CXXFLAGS reach the compiler,
+# the cache key and the --emit-only CMakeLists.txt (the sanitizer build
+# compiles the generated programs with them).
+source "$(dirname "$0")/lib.sh"
+
+cat > small.cfg <<'CFG'
+[net]
+inputs=256
+batch=1
+time_steps=1
+
+[rnn]
+output=32
+activation=leaky
+
+[connected]
+output=256
+activation=leaky
+
+[softmax]
+CFG
+
+# A header that does not exist: the build fails only if the flag reached the compiler.
+expect_error "no_such_header_rnnc.h" "$RNNC" small.cfg -o p_flags --cxxflags "-include no_such_header_rnnc.h"
+RNNC_CXXFLAGS="-include no_such_header_rnnc_env.h" expect_error "no_such_header_rnnc_env.h" "$RNNC" small.cfg -o p_env
+expect_error "unclosed" "$RNNC" small.cfg -o p_q --cxxflags "-DX='a"
+expect_error "expects a CPU name" "$RNNC" small.cfg -o p_bad --march 'x;rm -rf /'
+
+# A macro in --cxxflags is seen by the Clang check too (it parses as the compiler compiles).
+"$RNNC" small.cfg -o p_native 2>/dev/null || fail "rnnc native"
+"$RNNC" small.cfg -o p_v3 --march x86-64-v3 2>/dev/null || fail "rnnc --march x86-64-v3"
+cmp -s p_native p_v3 && fail "the x86-64-v3 build is the native build's binary (the cache key lacks -march)"
+"$RNNC" small.cfg -o p_v3b --march x86-64-v3 --no-cache -v 2>log.txt || { cat log.txt; fail "rnnc --march x86-64-v3"; }
+grep -q -- "-march=x86-64-v3" log.txt || fail "-march=x86-64-v3 is not on the compile line"
+./p_native init w.weights -srand 1 >/dev/null 2>&1
+./p_native generate w.weights -srand 3 -len 300 > native.txt 2>/dev/null
+./p_v3 generate w.weights -srand 3 -len 300 > v3.txt 2>/dev/null
+cmp -s native.txt v3.txt || fail "the x86-64-v3 build prints other text than the native one"
+echo "ok   --march x86-64-v3 builds its own program, which prints the native build's text"
+
+# --emit-only writes the flags into the CMakeLists.txt.
+"$RNNC" small.cfg --emit-only D --march x86-64-v3 --cxxflags "-DRNNC_FLAG_A -g" 2>/dev/null || fail "rnnc --emit-only"
+for f in '"-march=x86-64-v3"' '"-DRNNC_FLAG_A"' '"-g"'; do
+  grep -q -- "$f" D/CMakeLists.txt || { cat D/CMakeLists.txt; fail "$f is not in the CMakeLists.txt"; }
+done
+echo "ok   --emit-only's CMakeLists.txt has -march and the extra flags"
