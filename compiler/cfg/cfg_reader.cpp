@@ -22,6 +22,16 @@ CfgFile parse_cfg(const std::string& text, const std::string& path) {
   int line_no = 0;
   while (std::getline(in, raw)) {
     ++line_no;
+    // A NUL or other control byte (darknet's C reader would stop at a NUL and
+    // read "inputs=256\0junk" as inputs=256): refused where it is.
+    for (size_t i = 0; i < raw.size(); ++i) {
+      unsigned char ch = static_cast<unsigned char>(raw[i]);
+      if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f)
+        throw CompileError(SourceLoc{path, line_no, static_cast<int>(i) + 1},
+                           fmt::format("control character 0x{:02x} in the cfg; only printable text, tabs and line "
+                                       "ends may appear",
+                                       ch));
+    }
     int column = 1;
     while (column <= static_cast<int>(raw.size()) && std::isspace(static_cast<unsigned char>(raw[column - 1]))) ++column;
     std::string line;

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cmath>
+#include <stdexcept>
 
 namespace rnnc {
 
@@ -16,6 +18,8 @@ std::string member_name(const Dense& d) {
 std::string act_enum(Activation a) { return fmt::format("rnnc::Act::{}", activation_enum_name(a)); }
 
 std::string float_literal(float v) {
+  // C++ has no literal for these: the cfg reader refuses such values, so one here is a bug.
+  if (!std::isfinite(v)) throw std::logic_error(fmt::format("float_literal({}): not a finite float", v));
   std::string s = fmt::format("{}", v);
   if (s.find_first_of(".e") == std::string::npos) s += ".0";
   return s + "f";

@@ -5,7 +5,11 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <algorithm>
 #include <filesystem>
+#include <limits>
+
+#include "ir/limits.h"
 
 namespace rnnc {
 
@@ -80,9 +84,32 @@ class Options {
     char* end = nullptr;
     errno = 0;
     double v = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end || errno || !std::isfinite(v))
+    if (text.empty() || *end || !std::isfinite(v) || (errno && v != 0))
       throw CompileError(o.loc, fmt::format("'{}' expects a number, got '{}'", key, text));
-    return static_cast<float>(v);
+    // The program holds it as a float: checked as the float it becomes.
+    float f = static_cast<float>(v);
+    if (!std::isfinite(f))
+      throw CompileError(o.loc, fmt::format("'{}={}' is too large for a float; the limit is {:g}", key, text,
+                                            double(std::numeric_limits<float>::max())));
+    if (v != 0 && !std::isnormal(f))
+      throw CompileError(o.loc, fmt::format("'{}={}' is too small for a float (it would be {}); the smallest is {:g}",
+                                            key, text, f == 0 ? "0" : "a denormal",
+                                            double(std::numeric_limits<float>::min())));
+    return f;
+  }
+
+  // A batch number ([net] steps=, a list): darknet reads them with atoi; a
+  // value such as 1e30 cannot become an int, so it is refused, not cast.
+  static int parse_batch_number(const std::string& text, const CfgOption& o, const char* key) {
+    char* end = nullptr;
+    errno = 0;
+    double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end || !std::isfinite(v))
+      throw CompileError(o.loc, fmt::format("'{}' expects a batch number, got '{}'", key, text));
+    if (v < 0 || v >= double(kMaxBatchCount) + 1)
+      throw CompileError(o.loc, fmt::format("'{}' holds {}, but a batch number runs from 0 to {}", key, text,
+                                            kMaxBatchCount));
+    return static_cast<int>(v);
   }
 
   // darknet's "Unused field" note, and a duplicate key's.
@@ -121,15 +148,29 @@ NetOptions read_net(const Options& o) {
   if (batch % n.subdivisions != 0)
     throw CompileError(o.loc_of("subdivisions"),
                        fmt::format("batch={} does not divide into subdivisions={}", batch, n.subdivisions));
-  n.batch = batch / n.subdivisions * n.time_steps;
+  // Rows of a training batch: streams x time_steps, in 64 bits (two ints' product).
+  const int64_t streams = batch / n.subdivisions, rows = streams * int64_t(n.time_steps);
+  if (rows > kMaxBatchRows) {
+    const char* key = o.find("time_steps") ? "time_steps" : "batch";
+    throw CompileError(o.loc_of(key),
+                       fmt::format("batch={} time_steps={} gives {} rows per training batch ({} streams x {} steps); "
+                                   "rnnc's limit is {} ({}) rows",
+                                   batch, n.time_steps, rows, streams, n.time_steps, kMaxBatchRowsText, kMaxBatchRows));
+  }
+  n.batch = static_cast<int>(rows);
   n.adam = o.flag("adam", false);
   if (n.adam) {
     n.B1 = o.real("B1", .9f);
     n.B2 = o.real("B2", .999f);
     n.eps = o.real("eps", .0000001f);
   }
-  int h = o.integer("height", 0), w = o.integer("width", 0), c = o.integer("channels", 0);
-  n.inputs = o.integer("inputs", h * w * c);
+  int64_t h = o.integer("height", 0), w = o.integer("width", 0), c = o.integer("channels", 0);
+  const int64_t hwc = h * w * c;  // each factor an int: no overflow in 64 bits
+  if (!o.find("inputs") && (hwc > 256 || hwc < 0))
+    throw CompileError(o.loc_of("height"), fmt::format("height x width x channels = {}, but a char-RNN reads bytes: "
+                                                       "at most 256 inputs",
+                                                       hwc));
+  n.inputs = o.integer("inputs", static_cast<int>(hwc));
   if (n.inputs <= 0)
     throw CompileError(o.loc_of("inputs"), "[net] needs inputs= (256 for a char-RNN over bytes)");
   std::string policy = o.str("policy", "constant");
@@ -140,6 +181,7 @@ NetOptions read_net(const Options& o) {
                                    policy));
   n.policy = *p;
   n.burn_in = o.integer("burn_in", 0);
+  if (n.burn_in < 0) throw CompileError(o.loc_of("burn_in"), fmt::format("burn_in must be 0 or more, got {}", n.burn_in));
   n.power = o.real("power", 4);
   if (n.policy == Policy::Step) {
     n.step = o.positive("step", 1);
@@ -153,7 +195,7 @@ NetOptions read_net(const Options& o) {
     const CfgOption* so = o.find("steps");
     const CfgOption* sc = o.find("scales");
     for (size_t i = 0; i < steps.size(); ++i) {
-      n.steps.push_back(static_cast<int>(Options::parse_real(steps[i], *so, "steps")));
+      n.steps.push_back(Options::parse_batch_number(steps[i], *so, "steps"));
       n.scales.push_back(Options::parse_real(scales[i], *sc, "scales"));
     }
   } else if (n.policy == Policy::Exp) {
@@ -163,11 +205,27 @@ NetOptions read_net(const Options& o) {
     n.step = o.positive("step", 1);
   }
   n.max_batches = o.integer("max_batches", 0);
+  if (n.max_batches < 0)
+    throw CompileError(o.loc_of("max_batches"), fmt::format("max_batches must be 0 or more, got {}", n.max_batches));
   // Keys darknet's [net] reads for image models: accepted, meaningless here.
   for (const char* k : {"max_crop", "min_crop", "max_ratio", "min_ratio", "center", "clip", "angle", "aspect",
                         "saturation", "exposure", "hue", "random", "notruth"})
     o.find(k);
   return n;
+}
+
+// Each sub-layer's in x out weight matrix within rnnc's limit, in 64 bits;
+// the error names the output= line that made it too large.
+void check_weight_matrices(const Layer& l, const Options& o) {
+  const Dense* largest = nullptr;
+  for (const Dense& d : l.dense)
+    if (!largest || int64_t(d.in) * d.out > int64_t(largest->in) * largest->out) largest = &d;
+  if (largest && int64_t(largest->in) * largest->out > kMaxTensorElements)
+    throw CompileError(o.loc_of("output"),
+                       fmt::format("output={} gives a {} x {} weight matrix ({}, {} elements); rnnc's limit is {} "
+                                   "elements per sub-layer",
+                                   l.outputs, largest->out, largest->in, largest->name,
+                                   int64_t(largest->in) * largest->out, kMaxTensorElementsText));
 }
 
 Dense dense(const std::string& layer, const char* role, int in, int out, bool bn, Activation a) {
@@ -260,11 +318,13 @@ Model lower(const CfgFile& cfg, Diagnostics& diags) {
     for (const char* k : {"truth", "onlyforward", "stopbackward", "dontsave", "dontload", "numload", "dontloadscales",
                           "learning_rate", "smooth"})
       if (const CfgOption* opt = o.find(k)) diags.warn(opt->loc, fmt::format("rnnc ignores '{}' in [{}]", k, t));
+    check_weight_matrices(l, o);
     o.report_unused(diags);
     inputs = l.outputs;
     m.layers.push_back(std::move(l));
   }
   if (m.layers.empty()) throw CompileError(first.loc, "the cfg has a [net] but no layers");
+  check_model_limits(m);
   return m;
 }
 
@@ -284,6 +344,85 @@ void check_text_model(const Model& m) {
   for (const Layer& l : m.layers)
     if (l.kind == LayerKind::Softmax && &l != &last)
       throw CompileError(l.loc, "a [softmax] can only be the last layer of a char-RNN");
+}
+
+// ---- limits.h: what rnnc can build (here, beside the checks that use them) ----
+
+std::optional<int64_t> checked_mul(int64_t a, int64_t b) {
+  int64_t r;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+std::optional<int64_t> checked_add(int64_t a, int64_t b) {
+  int64_t r;
+  if (a < 0 || b < 0 || __builtin_add_overflow(a, b, &r)) return std::nullopt;
+  return r;
+}
+
+namespace {
+
+// Bytes a training row needs per hidden unit (activations, pre-activations,
+// batch-norm values, gradients): measured ~10 GB for rnn.train.cfg's 73,728
+// rows through 3 x 1024 units (tests/e2e/test_all_cfgs.sh uses the same).
+constexpr int64_t kTrainBytesPerRowUnit = 48;
+// Per parameter in training: the weights, their gradients and momentum, in
+// floats (adam keeps a second moment too).
+constexpr int64_t kTrainBytesPerParam = 3 * 4;
+constexpr int64_t kAdamBytesPerParam = 4;
+
+// Sum of a * b over the terms, or nothing on overflow.
+std::optional<int64_t> add_product(std::optional<int64_t> sum, int64_t a, int64_t b) {
+  if (!sum) return std::nullopt;
+  auto p = checked_mul(a, b);
+  return p ? checked_add(*sum, *p) : std::nullopt;
+}
+
+}  // namespace
+
+void check_model_limits(const Model& m) {
+  const int64_t rows = m.net.batch, streams = m.net.streams();
+  for (const Layer& l : m.layers) {
+    // A recurrent layer keeps its state for every step and one more
+    // (the initial one): (time_steps + 1) x streams x output.
+    int64_t buffer_rows = rows + streams;
+    auto elements = checked_mul(buffer_rows, l.outputs);
+    if (!elements || *elements > kMaxTensorElements) {
+      throw CompileError(
+          l.loc, fmt::format("[{}] {}: output={} with {} rows per training batch ({} streams x {} steps, and the "
+                             "initial state) gives a training buffer of {} elements; rnnc's limit is {} elements per "
+                             "tensor: lower batch, time_steps or output",
+                             layer_kind_name(l.kind), l.name, l.outputs, rows, streams, m.net.time_steps,
+                             elements ? fmt::format("{}", *elements) : std::string("over 2^63"), kMaxTensorElementsText));
+    }
+  }
+  MemoryNeeds need = estimate_memory(m);
+  if (need.training_bytes > kMaxMemoryBytes || need.inference_bytes > kMaxMemoryBytes)
+    throw CompileError(m.layers.back().loc,
+                       fmt::format("the model needs more than {} TiB of memory to run; rnnc's limit is {} TiB",
+                                   std::max(need.training_bytes, need.inference_bytes) >> 40, kMaxMemoryBytes >> 40));
+}
+
+MemoryNeeds estimate_memory(const Model& m) {
+  std::optional<int64_t> params = 0, units = 0;
+  for (const Layer& l : m.layers) {
+    for (const Dense& d : l.dense) {
+      params = add_product(params, d.in, d.out);
+      params = add_product(params, d.out, d.batch_norm ? 4 : 1);
+    }
+    // Hidden units: what a training row's activations scale with (the output
+    // layer's 256 included, which the measured figure did not count: generous).
+    units = add_product(units, l.outputs, 1);
+  }
+  MemoryNeeds need;
+  // Inference holds the weights as read and a folded copy of each.
+  auto inference = add_product(0, params.value_or(-1), 2 * 4);
+  auto training = add_product(0, params.value_or(-1), kTrainBytesPerParam + (m.net.adam ? kAdamBytesPerParam : 0));
+  auto row_bytes = units ? checked_mul(*units, kTrainBytesPerRowUnit) : std::nullopt;
+  training = row_bytes ? add_product(training, int64_t(m.net.batch) + m.net.streams(), *row_bytes) : std::nullopt;
+  need.inference_bytes = inference ? uint64_t(*inference) : UINT64_MAX;
+  need.training_bytes = training ? uint64_t(*training) : UINT64_MAX;
+  return need;
 }
 
 }  // namespace rnnc

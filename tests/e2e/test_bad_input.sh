@@ -16,6 +16,19 @@ expect_error "zero.cfg:4:1: error: 'output' must be at least 1" "$RNNC" zero.cfg
 printf "[net]\ninputs=256\n[rnn]\noutput=16\n[connected]\noutput=256\n" > nosoftmax.cfg
 expect_error "nosoftmax.cfg:5:1: error: the last layer is \[connected\]" "$RNNC" nosoftmax.cfg -o x
 expect_error "unknown option --frobnicate" "$RNNC" good.cfg --frobnicate
+# Sizes that overflow, floats that overflow a float, a NUL byte: refused at their line (issue 12).
+printf '[net]\ninputs=256\0junk\n[rnn]\noutput=16\n[connected]\noutput=256\n[softmax]\n' > nul.cfg
+expect_error "nul.cfg:2:11: error: control character 0x00" "$RNNC" nul.cfg -o x
+printf "${good/inputs=256/inputs=256\\nbatch=65536\\ntime_steps=65536}" > rows.cfg
+expect_error "rows.cfg:4:1: error: batch=65536 time_steps=65536 gives 4294967296 rows .* limit is 2^23-1" "$RNNC" rows.cfg -o x
+printf "${good/output=16/output=2000000000}" > wide.cfg
+expect_error "wide.cfg:4:1: error: output=2000000000 gives a 2000000000 x 2000000000 weight matrix .* limit is 2^31-1 elements per sub-layer" "$RNNC" wide.cfg -o x
+printf "${good/inputs=256/inputs=256\\npolicy=steps\\nsteps=1e30\\nscales=.1}" > steps.cfg
+expect_error "steps.cfg:4:1: error: 'steps' holds 1e30" "$RNNC" steps.cfg -o x
+printf "${good/inputs=256/inputs=256\\nlearning_rate=1e39}" > lr.cfg
+expect_error "lr.cfg:3:1: error: 'learning_rate=1e39' is too large for a float" "$RNNC" lr.cfg -o x
+printf "${good/\[softmax\]/[softmax]\\ntemperature=1e39}" > temp.cfg
+expect_error "temp.cfg:9:1: error: 'temperature=1e39' is too large for a float" "$RNNC" temp.cfg -o x
 
 compile good.cfg good
 compile other.cfg other

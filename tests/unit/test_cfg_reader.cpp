@@ -53,3 +53,13 @@ TEST_CASE("read_cfg on a missing file") {
     CHECK(std::string(e.what()).find("/nonexistent/x.cfg: error: cannot open") != std::string::npos);
   }
 }
+
+TEST_CASE("cfg reader refuses a NUL or other control byte where it is") {
+  using namespace std::string_literals;
+  CHECK(error_of("[net]\ninputs=256\0junk\n"s).find("bad.cfg:2:11: error: control character 0x00") !=
+        std::string::npos);
+  CHECK(error_of("[net]\nbatch=1\x1b[0m\n").find("bad.cfg:2:8: error: control character 0x1b") != std::string::npos);
+  CHECK(error_of("[net]\nbatch=1\x7f\n").find("bad.cfg:2:8: error: control character 0x7f") != std::string::npos);
+  // Tabs and CR LF line ends are text.
+  CHECK(error_of("[net]\r\n\tbatch = 1\r\n") == "");
+}

@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cfg/cfg_reader.h"
+#include "ir/limits.h"
 #include "ir/lower.h"
 
 using namespace rnnc;
@@ -139,4 +142,69 @@ TEST_CASE("lower: duplicate keys warn, darknet takes the first") {
   CHECK(m.layers[0].outputs == 8);
   REQUIRE(d.warnings.size() == 1);
   CHECK(d.warnings[0].find("t.cfg:5:1: warning: 'output' is set twice") != std::string::npos);
+}
+
+static std::string net_error(const std::string& net_lines, const std::string& rnn_output = "32",
+                             const std::string& softmax_lines = "") {
+  return error_of("[net]\ninputs=256\n" + net_lines + "\n[rnn]\noutput=" + rnn_output +
+                  "\n[connected]\noutput=256\n[softmax]\n" + softmax_lines + "\n");
+}
+
+TEST_CASE("lower: sizes that overflow an int are refused at their line, with the limit") {
+  // batch/subdivisions*time_steps was an int: 65536 x 65536 wrapped to 0 streams.
+  CHECK(net_error("batch=65536\ntime_steps=65536")
+            .find("t.cfg:4:1: error: batch=65536 time_steps=65536 gives 4294967296 rows per training batch "
+                  "(65536 streams x 65536 steps); rnnc's limit is 2^23-1 (8388607) rows") != std::string::npos);
+  CHECK(net_error("batch=2147483647\ntime_steps=2").find("t.cfg:4:1: error: batch=2147483647 time_steps=2 gives "
+                                                         "4294967294 rows") != std::string::npos);
+  CHECK(net_error("batch=2147483647").find("t.cfg:3:1: error: batch=2147483647 time_steps=1") != std::string::npos);
+  // The parameter count wrapped: 2e9 x 2e9 weights.
+  CHECK(net_error("batch=1", "2000000000")
+            .find("t.cfg:5:1: error: output=2000000000 gives a 2000000000 x 2000000000 weight matrix (rnn0.self, "
+                  "4000000000000000000 elements); rnnc's limit is 2^31-1 elements per sub-layer") != std::string::npos);
+  CHECK(net_error("batch=1", "46341").find("rnnc's limit is 2^31-1 elements per sub-layer") != std::string::npos);
+  CHECK(net_error("batch=1", "46340") == "");  // 2,147,395,600 elements: fits
+  // A training buffer (rows x output) over 2^31-1 elements.
+  CHECK(net_error("batch=4096\ntime_steps=2048", "32").find("2^23-1") != std::string::npos);
+  CHECK(net_error("batch=2048\ntime_steps=2048", "1024")
+            .find("t.cfg:5:1: error: [rnn] rnn0: output=1024 with 4194304 rows per training batch") != std::string::npos);
+  CHECK(net_error("batch=128\ntime_steps=576", "1024") == "");  // rnn.train.cfg's shape
+}
+
+TEST_CASE("lower: batch numbers are range-checked, not cast") {
+  CHECK(net_error("policy=steps\nsteps=1e30\nscales=.1")
+            .find("t.cfg:4:1: error: 'steps' holds 1e30, but a batch number runs from 0 to 2147483647") !=
+        std::string::npos);
+  CHECK(net_error("policy=steps\nsteps=100,-5\nscales=.1,.1").find("'steps' holds -5") != std::string::npos);
+  CHECK(net_error("policy=steps\nsteps=100,nan\nscales=.1,.1").find("expects a batch number") != std::string::npos);
+  CHECK(net_error("max_batches=-5").find("t.cfg:3:1: error: max_batches must be 0 or more") != std::string::npos);
+  CHECK(net_error("max_batches=3000000000").find("'max_batches' expects an integer") != std::string::npos);
+  CHECK(net_error("burn_in=-1").find("burn_in must be 0 or more") != std::string::npos);
+  Diagnostics d;
+  Model m = lower_text(kTiny, &d);
+  CHECK(m.net.steps == std::vector<int>{2000, 2700});  // in range: as before
+}
+
+TEST_CASE("lower: a real is checked as the float it becomes") {
+  CHECK(net_error("learning_rate=1e39")
+            .find("t.cfg:3:1: error: 'learning_rate=1e39' is too large for a float") != std::string::npos);
+  CHECK(net_error("momentum=-1e39").find("'momentum=-1e39' is too large for a float") != std::string::npos);
+  CHECK(net_error("policy=steps\nsteps=10\nscales=1e40").find("'scales=1e40' is too large") != std::string::npos);
+  CHECK(net_error("batch=1", "32", "temperature=1e39")
+            .find("t.cfg:9:1: error: 'temperature=1e39' is too large for a float") != std::string::npos);
+  CHECK(net_error("decay=1e-45").find("'decay=1e-45' is too small for a float (it would be a denormal)") !=
+        std::string::npos);
+  CHECK(net_error("decay=0") == "");
+  CHECK(net_error("learning_rate=3.4e38") == "");
+}
+
+TEST_CASE("limits: checked arithmetic and the memory estimate") {
+  CHECK(checked_mul(int64_t(1) << 31, int64_t(1) << 31).value() == int64_t(1) << 62);
+  CHECK_FALSE(checked_mul(int64_t(1) << 32, int64_t(1) << 32));
+  CHECK_FALSE(checked_add(INT64_MAX, 1));
+  Diagnostics d;
+  Model m = lower_text(kTiny, &d);
+  MemoryNeeds need = estimate_memory(m);
+  CHECK(need.inference_bytes == uint64_t(m.parameters()) * 8);
+  CHECK(need.training_bytes > need.inference_bytes);
 }
