@@ -1,7 +1,11 @@
 // File helpers: whole-file reads with clear errors, and writes that never
 // leave a half-written file behind (a temporary file renamed into place).
 #pragma once
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -32,7 +36,9 @@ inline void write_file_atomically(const std::string& path, const std::function<v
   FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) fail("cannot write '%s': %s", tmp.c_str(), std::strerror(errno));
   body(f);
-  bool bad = std::ferror(f) || std::fflush(f) != 0;
+  // fsync before the rename: otherwise a power cut can leave the new name
+  // pointing at a file whose blocks never reached the disk.
+  bool bad = std::ferror(f) || std::fflush(f) != 0 || ::fsync(fileno(f)) != 0;
   int err = errno;
   if (std::fclose(f) != 0 && !bad) { bad = true; err = errno; }
   if (bad) {
@@ -44,6 +50,26 @@ inline void write_file_atomically(const std::string& path, const std::function<v
     std::remove(tmp.c_str());
     fail("cannot rename '%s' to '%s': %s", tmp.c_str(), path.c_str(), std::strerror(err));
   }
+  // And the folder, so the rename itself is durable (best effort: some file
+  // systems refuse fsync on a folder).
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+// 64-bit FNV-1a: a cheap fingerprint that ties a backup's .state to the
+// exact weights file it was written with.
+inline uint64_t fnv1a64(const unsigned char* p, size_t n) {
+  uint64_t h = 14695981039346656037ull;
+  for (size_t i = 0; i < n; ++i) {
+    h ^= p[i];
+    h *= 1099511628211ull;
+  }
+  return h;
 }
 
 // Writes v as little-endian float32, whatever the in-memory scalar.

@@ -22,6 +22,7 @@ class Flags {
     for (size_t i = 0; i < args_.size(); ++i)
       if (args_[i] == name) {
         args_.erase(args_.begin() + i);
+        refuse_repeat(name, i);
         return true;
       }
     return false;
@@ -33,6 +34,7 @@ class Flags {
         if (i + 1 >= args_.size()) fail("flag %s needs a value", name);
         out = args_[i + 1];
         args_.erase(args_.begin() + i, args_.begin() + i + 2);
+        refuse_repeat(name, i);
         return true;
       }
     return false;
@@ -50,6 +52,18 @@ class Flags {
     errno = 0;
     long long x = std::strtoll(v.c_str(), &end, 10);
     if (v.empty() || *end || errno) fail("flag %s expects an integer, got '%s'", name, v.c_str());
+    return x;
+  }
+
+  // The same, refusing a value outside lo..hi (the default is not checked).
+  long long integer(const char* name, long long def, long long lo, long long hi) {
+    std::string v;
+    if (!find_value(name, v)) return def;
+    char* end = nullptr;
+    errno = 0;
+    long long x = std::strtoll(v.c_str(), &end, 10);
+    if (v.empty() || *end || (errno && errno != ERANGE)) fail("flag %s expects an integer, got '%s'", name, v.c_str());
+    if (errno == ERANGE || x < lo || x > hi) fail("%s must be between %lld and %lld, got %s", name, lo, hi, v.c_str());
     return x;
   }
 
@@ -81,6 +95,14 @@ class Flags {
   }
 
  private:
+  // Flags are read once, so a second copy would otherwise be left over and
+  // reported as unknown; say what it is. `from` is where the first copy was
+  // (no copy comes before it).
+  void refuse_repeat(const char* name, size_t from) {
+    for (size_t i = from; i < args_.size(); ++i)
+      if (args_[i] == name) fail("flag %s is given twice", name);
+  }
+
   std::vector<std::string> args_;
 };
 

@@ -12,6 +12,7 @@
 //     const real* step(int c);                    // probabilities of the next char
 //   };
 #pragma once
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +27,7 @@
 #include "train/threads.h"
 #include "inference_kernels.h"
 #include "random.h"
+#include "sample_output.h"
 #include "sampler.h"
 #include "weights_io.h"
 
@@ -45,14 +47,16 @@ inline void print_usage(const ModelInfo& m, const char* argv0) {
   std::printf(
       "%s: a char-RNN compiled by rnnc from %s\n  %s\n\n"
       "usage:\n"
-      "  %s generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T] [-precision fp32|bf16] [-n N]\n"
+      "  %s generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T] [-precision fp32|bf16] [-n N] [-o DIR]\n"
       "      print N characters (default 1000) sampled after TEXT (default \"\\n\\n\");\n"
       "      -srand seeds the generator (default: the time), -temp is the softmax temperature (default .7);\n"
-      "      -n N prints N samples computed together (sample 0 on darknet's generator stream)\n"
+      "      -n N prints N samples computed together (sample 0 on darknet's generator stream), one after\n"
+      "      another, each ending in a newline (sample 0 streams out as it is made, the rest follow it);\n"
+      "      -o DIR writes sample K to DIR/sample_K.txt instead, every sample as it is made\n"
       "  %s valid WEIGHTS [-seed TEXT] < text\n"
       "      bits per character of the text on stdin, as darknet prints them\n"
-      "  %s train [WEIGHTS] -file DATA [-clear] [-backup DIR] [-srand N] [-max_batches N]\n"
-      "      train on DATA; backups go to DIR (default backup/)\n"
+      "  %s train [WEIGHTS] -file DATA [-clear] [-backup DIR] [-backup_every N] [-srand N] [-max_batches N]\n"
+      "      train on DATA; backups go to DIR (default backup/), every N batches (default 100)\n"
       "  %s init OUT [-srand N] [-scramble]\n"
       "      write freshly initialised weights (-scramble also randomises biases and batch-norm statistics)\n"
       "  %s probs WEIGHTS [-seed TEXT] < text\n"
@@ -70,6 +74,10 @@ void print_model_line(const ModelInfo& m) {
   std::fprintf(stderr, "%s: %s; %llu parameters; %s\n", m.name, m.summary,
                static_cast<unsigned long long>(m.parameters), m.backend);
 }
+
+// generate -len's limit: a terabyte of text per sample is far past any use,
+// and keeps every count well inside 64 bits.
+constexpr long long kMaxGenerateLength = 1000000000000LL;
 
 inline void check_text_seed(const std::string& seed, int inputs, bool allow_empty) {
   if (seed.empty() && !allow_empty)
@@ -89,8 +97,26 @@ inline void read_precision_flag(Flags& f) {
     fail("-precision is fp32 or bf16, got '%s'", p.c_str());
 }
 
+// -srand: any value srand() takes, negative ones as C converts them.
+inline long long read_srand_flag(Flags& f, long long def) {
+  return f.integer("-srand", def, -2147483648LL, 4294967295LL);
+}
+
+// -temp: checked as the float it becomes (1e-50 is a fine double but 0 as a
+// float, and a denormal divides the logits into infinities).
+inline float read_temp_flag(Flags& f) {
+  double t = f.real("-temp", .7);
+  float tf = static_cast<float>(t);
+  if (!(tf > 0) || !std::isnormal(tf))
+    fail("-temp must be a number above 0 that a float holds in full precision (%g to %g), got %g", double(FLT_MIN),
+         double(FLT_MAX), t);
+  return tf;
+}
+
 template <class Model>
 std::unique_ptr<Model> load_for_inference(const std::string& path) {
+  // The file's size first: a wrong file is refused before the model is allocated.
+  check_weights_file_size(path, Model::info().parameters, Model::info().name);
   auto m = std::make_unique<Model>();
   load_weights(path, m->in_file_order(), Model::info().name);
   m->prepare_inference();
@@ -100,21 +126,25 @@ std::unique_ptr<Model> load_for_inference(const std::string& path) {
 // generate -n N: N samples of one seed at once, sharing every weight read.
 // Sample 0 draws from darknet's generator stream, sample k from srand + k.
 template <class Model>
-int generate_samples(Model& m, const std::string& seed, long long len, int n, unsigned rseed, GlibcRandom& rng0) {
+int generate_samples(Model& m, const std::string& seed, long long len, int n, unsigned rseed, GlibcRandom& rng0,
+                     SampleOutput& out) {
   const int inputs = Model::info().inputs;
   std::vector<GlibcRandom> rngs;
   rngs.push_back(rng0);
   for (int k = 1; k < n; ++k) rngs.emplace_back(rseed + static_cast<unsigned>(k));
   m.reset_batch(n);
   std::vector<unsigned char> c(n);
-  std::vector<std::string> text(n, seed);
   for (size_t i = 0; i + 1 < seed.size(); ++i) {
     std::fill(c.begin(), c.end(), static_cast<unsigned char>(seed[i]));
     m.step_batch(c.data());
   }
+  for (unsigned char ch : seed) {
+    for (int s = 0; s < n; ++s) out.put(s, ch);
+    out.end_step();
+  }
   std::fill(c.begin(), c.end(), static_cast<unsigned char>(seed.back()));
   for (long long i = 0; i < len; ++i) {
-    const real* out = m.step_batch(c.data());
+    const real* probs = m.step_batch(c.data());
     // Each sample draws from its own generator: the threads may share them out.
     parallel_for(
         n,
@@ -122,18 +152,15 @@ int generate_samples(Model& m, const std::string& seed, long long len, int n, un
           thread_local std::vector<float> p;
           p.resize(inputs);
           for (int s = s0; s < s1; ++s) {
-            for (int j = 0; j < inputs; ++j) p[j] = static_cast<float>(out[size_t(s) * inputs + j]);
+            for (int j = 0; j < inputs; ++j) p[j] = static_cast<float>(probs[size_t(s) * inputs + j]);
             c[s] = static_cast<unsigned char>(sample_char(p.data(), inputs, rngs[s]));
-            text[s] += static_cast<char>(c[s]);
           }
         },
         8);
+    for (int s = 0; s < n; ++s) out.put(s, c[s]);
+    out.end_step();
   }
-  for (const std::string& t : text) {
-    std::fwrite(t.data(), 1, t.size(), stdout);
-    std::putchar('\n');
-  }
-  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+  out.finish();
   return 0;
 }
 
@@ -141,50 +168,53 @@ template <class Model>
 int cmd_generate(Flags& f) {
   const ModelInfo& info = Model::info();
   long long len = f.integer("-len", 1000);
+  if (len < 0) fail("-len must be 0 or more, got %lld", len);
+  if (len > kMaxGenerateLength) fail("-len must be at most %lld, got %lld", kMaxGenerateLength, len);
   std::string seed = f.str("-seed", "\n\n");
-  long long rseed = f.integer("-srand", static_cast<long long>(std::time(nullptr)));
-  double temp = f.real("-temp", .7);
+  long long rseed = read_srand_flag(f, static_cast<long long>(std::time(nullptr)));
+  float temp = read_temp_flag(f);
   if (f.has("-tokens") || f.has("-tokenized")) fail("generate: word-level -tokens is not supported by rnnc");
   read_precision_flag(f);
-  long long samples = f.integer("-n", 1);
+  long long samples = f.integer("-n", 1, 1, 4096);
+  std::string out_dir = f.str("-o", "");
   std::string weights = f.positional();
   f.finish("generate");
-  if (samples < 1 || samples > 4096) fail("-n must be between 1 and 4096, got %lld", samples);
   if constexpr (!Model::kHasBatchStep)
     if (samples > 1) fail("-n %lld: this model's layers have no batch kernels; use -n 1", samples);
   if (weights.empty())
-    fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T]");
-  if (len < 0) fail("-len must be 0 or more, got %lld", len);
-  if (!(temp > 0) || !std::isfinite(temp)) fail("-temp must be a number above 0, got %g", temp);
-  if (rseed < -2147483648LL || rseed > 4294967295LL) fail("-srand must fit in 32 bits, got %lld", rseed);
+    fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T] [-n N] [-o DIR]");
   check_text_seed(seed, info.inputs, false);
 
   // darknet seeds first, then builds (and so randomly initialises) the network.
   GlibcRandom rng(static_cast<unsigned>(rseed));
   rng.discard(info.init_rand_calls);
   auto m = load_for_inference<Model>(weights);
-  m->set_temperature(static_cast<float>(temp));
+  m->set_temperature(temp);
   print_model_line<Model>(info);
+  SampleOutput out(static_cast<int>(samples), out_dir);
 
-  if (samples > 1) return generate_samples(*m, seed, len, static_cast<int>(samples), static_cast<unsigned>(rseed), rng);
+  if (samples > 1)
+    return generate_samples(*m, seed, len, static_cast<int>(samples), static_cast<unsigned>(rseed), rng, out);
 
   std::vector<float> p(info.inputs);
   int c = 0;
   for (size_t i = 0; i + 1 < seed.size(); ++i) {
     c = static_cast<unsigned char>(seed[i]);
     m->step(c);
-    std::putchar(c);
+    out.put(0, c);
+    out.end_step();
   }
   c = static_cast<unsigned char>(seed.back());
-  std::putchar(c);
+  out.put(0, c);
+  out.end_step();
   for (long long i = 0; i < len; ++i) {
-    const real* out = m->step(c);
-    for (int j = 0; j < info.inputs; ++j) p[j] = static_cast<float>(out[j]);
+    const real* probs = m->step(c);
+    for (int j = 0; j < info.inputs; ++j) p[j] = static_cast<float>(probs[j]);
     c = sample_char(p.data(), info.inputs, rng);
-    std::putchar(c);
+    out.put(0, c);
+    out.end_step();
   }
-  std::putchar('\n');
-  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+  out.finish();
   return 0;
 }
 
@@ -260,7 +290,7 @@ void init_weights(Model& m, GlibcRandom& rng) {
 
 template <class Model>
 int cmd_init(Flags& f) {
-  long long rseed = f.integer("-srand", 0);
+  long long rseed = read_srand_flag(f, 0);
   bool scramble = f.has("-scramble");
   std::string out = f.positional();
   f.finish("init");

@@ -72,10 +72,20 @@ class GlibcRandom {
     s.rear = rear_;
     return s;
   }
-  void set_state(const State& s) {
+  // A state glibc's generator can be in: both indices in 0..30 and front
+  // three words ahead of rear (reseed sets 3 and 0; next() moves both by one).
+  // Anything else would index r_ out of bounds or run a different sequence.
+  static bool valid_state(const State& s) {
+    if (s.front < 0 || s.front > 30 || s.rear < 0 || s.rear > 30) return false;
+    return s.front == (s.rear + 3) % 31;
+  }
+  // Returns false, leaving the generator as it was, for a state that is not valid.
+  bool set_state(const State& s) {
+    if (!valid_state(s)) return false;
     for (int i = 0; i < 31; ++i) r_[i] = s.r[i];
     front_ = s.front;
     rear_ = s.rear;
+    return true;
   }
 
  private:

@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <string>
 #include <sys/stat.h>
@@ -65,6 +67,7 @@ struct TrainingRun {
   std::vector<uint64_t> offsets;
   std::vector<unsigned char> x, y;
   uint64_t seen = 0;
+  uint64_t weights_checksum = 0;  // fnv1a64 of the weights file loaded (0: none)
   int adam_t = 0;
   float avg_loss = -1;
   std::vector<LossPoint> curve;  // this run's losses, for the plot
@@ -76,10 +79,19 @@ struct TrainingRun {
     data = load_text_data(file, Model::info().inputs, net.time_steps);
     init_weights(*model, rng);
     for (DenseParams* p : model->in_file_order()) train::allocate_updates(*p, net.adam);
-    if (!weights.empty()) seen = load_weights(weights, model->in_file_order(), Model::info().name).seen;
+    if (!weights.empty()) {
+      check_weights_file_size(weights, Model::info().parameters, Model::info().name);
+      std::vector<unsigned char> bytes = read_whole_file(weights, "weights file");
+      seen = load_weights_from_bytes(bytes, weights, model->in_file_order(), Model::info().name).seen;
+      weights_checksum = fnv1a64(bytes.data(), bytes.size());
+      // current_batch() and the batch counter are signed: a crafted `seen` must not wrap them.
+      if (!clear && seen / uint64_t(net.batch) > uint64_t(INT32_MAX))
+        fail("%s: seen = %llu images is %llu batches, beyond any run (at most %d); use -clear to start again",
+             weights.c_str(), (unsigned long long)seen, (unsigned long long)(seen / uint64_t(net.batch)), INT32_MAX);
+    }
     if (clear) seen = 0;
     offsets.resize(net.streams);
-    for (auto& o : offsets) o = rng.next_size() % data.text.size();
+    for (auto& o : offsets) o = rng.next_size() % data.size();
     x.resize(size_t(net.batch));
     y.resize(size_t(net.batch));
     model->train_begin();
@@ -87,19 +99,19 @@ struct TrainingRun {
 
   // darknet's get_rnn_data: stream i, step j -> row j*streams + i.
   void next_batch() {
-    const size_t n = data.text.size();
+    const size_t n = data.size();
     for (int i = 0; i < net.streams; ++i)
       for (int j = 0; j < net.time_steps; ++j) {
         size_t row = size_t(j) * net.streams + i;
-        x[row] = data.text[offsets[i] % n];
-        y[row] = data.text[(offsets[i] + 1) % n];
+        x[row] = data[offsets[i] % n];
+        y[row] = data[(offsets[i] + 1) % n];
         offsets[i] = (offsets[i] + 1) % n;
       }
   }
 
   void reset_streams() {
     for (auto& o : offsets)
-      if (rng.next() % 64 == 0) o = rng.next_size() % data.text.size();
+      if (rng.next() % 64 == 0) o = rng.next_size() % data.size();
   }
 
   long long current_batch() const { return static_cast<long long>(seen / uint64_t(net.batch * net.subdivisions)); }
@@ -122,6 +134,7 @@ struct TrainingRun {
 
   TrainCheckpoint checkpoint() const {
     TrainCheckpoint c;
+    c.seen = seen;
     c.rng = rng.state();
     c.offsets = offsets;
     c.avg_loss = avg_loss;
@@ -129,15 +142,30 @@ struct TrainingRun {
     return c;
   }
 
-  // Writes weights, the resume sidecar, and the loss curve beside them.
+  // Writes weights, the resume sidecar, and the loss curve beside them. The
+  // sidecar names the weights' `seen` and checksum: if the run dies between
+  // the two renames, the old sidecar no longer matches and a resume says so.
   void save(const std::string& path) {
-    save_weights(path, model->in_file_order(), seen);
+    TrainCheckpoint c = checkpoint();
+    c.weights_checksum = save_weights(path, model->in_file_order(), seen);
     if (!loss_base.empty() && !curve.empty()) {
       write_loss_tsv(loss_base + ".loss.tsv", curve);
       write_loss_svg(loss_base + ".loss.svg", Model::info().name, curve);
     }
-    save_checkpoint(path + ".state", checkpoint(), model->in_file_order(), Model::info().parameters);
+    inject_state_write_failure(path);
+    save_checkpoint(path + ".state", c, model->in_file_order(), Model::info().parameters);
     std::fprintf(stderr, "Saving weights to %s\n", path.c_str());
+  }
+
+  // Test-only: RNNC_TEST_FAIL_STATE_WRITE=K makes the K-th backup's state write
+  // fail after its weights were renamed into place (the crash-consistency test
+  // uses it). Unset, as in every real run, it does nothing.
+  void inject_state_write_failure(const std::string& path) {
+    static const char* when = std::getenv("RNNC_TEST_FAIL_STATE_WRITE");
+    static long saves = 0;
+    if (when && ++saves == std::atol(when))
+      fail("cannot write '%s.state': failure injected by RNNC_TEST_FAIL_STATE_WRITE (the weights were written)",
+           path.c_str());
   }
 };
 
@@ -151,8 +179,9 @@ int cmd_train(Flags& f) {
   const ModelInfo& info = Model::info();
   std::string file = f.str("-file", "data/shakespeare.txt");
   std::string backup = f.str("-backup", "backup");
-  long long rseed = f.integer("-srand", static_cast<long long>(std::time(nullptr)));
-  long long max_batches = f.integer("-max_batches", -1);
+  long long rseed = read_srand_flag(f, static_cast<long long>(std::time(nullptr)));
+  long long max_batches = f.integer("-max_batches", -1, 0, INT32_MAX);
+  long long backup_every = f.integer("-backup_every", 100, 1, INT32_MAX);
   bool clear = f.has("-clear");
   if (f.has("-tokenized")) fail("train: -tokenized is not supported by rnnc");
   std::string weights = f.positional();
@@ -169,12 +198,27 @@ int cmd_train(Flags& f) {
   bool resumed = false;
   if (!weights.empty() && !clear) {
     TrainCheckpoint c;
-    if (load_checkpoint(weights + ".state", c, run.model->in_file_order(), info.parameters, run.net.streams)) {
-      run.rng.set_state(c.rng);
-      run.offsets = c.offsets;
-      run.avg_loss = c.avg_loss;
-      run.adam_t = c.adam_t;
-      resumed = true;
+    const std::string state = weights + ".state";
+    bool older = false;
+    if (load_checkpoint(state, c, run.model->in_file_order(), info.parameters, run.net.streams, run.data.size(), &older)) {
+      if (c.seen != run.seen || c.weights_checksum != run.weights_checksum) {
+        // The momentum buffers were filled; a darknet-style resume starts them at zero.
+        for (DenseParams* p : run.model->in_file_order())
+          for (auto* v : checkpoint_buffers(*p)) std::fill(v->begin(), v->end(), real(0));
+        std::fprintf(stderr,
+                     "warning: %s was written with other weights (seen %llu, these have %llu%s); ignoring it\n",
+                     state.c_str(), (unsigned long long)c.seen, (unsigned long long)run.seen,
+                     c.seen == run.seen ? ", and a different checksum" : "");
+      } else {
+        if (!run.rng.set_state(c.rng)) fail("%s: the generator state is damaged", state.c_str());
+        run.offsets = c.offsets;
+        run.avg_loss = c.avg_loss;
+        run.adam_t = c.adam_t;
+        resumed = true;
+      }
+    } else if (older) {
+      std::fprintf(stderr, "warning: %s is from an older rnnc and cannot be matched to the weights; ignoring it\n",
+                   state.c_str());
     }
   }
   make_dirs(backup);
@@ -207,11 +251,11 @@ int cmd_train(Flags& f) {
     double secs = std::chrono::duration<double>(te - tb).count();
     uint64_t chars = uint64_t(run.current_batch()) * run.net.batch;
     std::fprintf(stderr, "%lld: %f, %f avg, %f rate, %lf seconds, %f epochs\n", i, loss, run.avg_loss, rate, secs,
-                 double(chars) / run.data.text.size());
+                 double(chars) / run.data.size());
     run.curve.push_back({i, loss, run.avg_loss});
     run.reset_streams();
     if (i % 10000 == 0) run.save(strprintf("%s_%lld.weights", base.c_str(), i));
-    if (i % 100 == 0) run.save(base + ".backup");
+    if (i % backup_every == 0) run.save(base + ".backup");
     double elapsed = std::chrono::duration<double>(te - t0).count();
     if (tty && std::chrono::duration<double>(te - last_progress).count() > 2) {
       last_progress = te;
@@ -243,8 +287,8 @@ int cmd_train(Flags& f) {
 template <class Model>
 int cmd_gradcheck(Flags& f) {
   std::string file = f.str("-file", "");
-  long long rseed = f.integer("-srand", 1);
-  long long samples = f.integer("-samples", 20);
+  long long rseed = read_srand_flag(f, 1);
+  long long samples = f.integer("-samples", 20, 1, INT32_MAX);
   std::string hs = f.str("-h", sizeof(real) == 8 ? "1e-5" : "1e-2");
   double abs_floor = f.real("-floor", 0);
   std::string weights = f.positional();
