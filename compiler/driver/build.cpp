@@ -166,11 +166,15 @@ std::string cmake_identifier(const std::string& name) {
   return out;
 }
 
-// The file name the CMake build writes: the model's, with control characters
-// (which no Makefile can name) as '_'.
+// The file name the CMake build writes: the model's, with '_' for what no
+// Makefile can name (control characters, and ';', '\\' and '%', which CMake's
+// Makefile generator does not escape).
 std::string cmake_output_name(const std::string& name) {
   std::string out;
-  for (char c : name) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '_' : c;
+  for (char c : name) {
+    bool bad = static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == ';' || c == '\\' || c == '%';
+    out += bad ? '_' : c;
+  }
   return out;
 }
 

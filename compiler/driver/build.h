@@ -55,9 +55,11 @@ std::vector<std::string> split_flags(const std::string& text, const std::string&
 
 // CMake quoting for the --emit-only CMakeLists.txt: a quoted argument whose
 // value is exactly TEXT (no variable reference, list separator or end of
-// argument inside), and a project/target name made of [A-Za-z0-9_] only.
+// argument inside), a project/target name made of [A-Za-z0-9_] only, and the
+// program's file name as the CMake build writes it.
 std::string cmake_quoted(const std::string& text);
 std::string cmake_identifier(const std::string& name);
+std::string cmake_output_name(const std::string& name);  // '_' for what a Makefile cannot name
 
 // Throws CompileError unless ARCH is a plausible -march= value (letters,
 // digits, '-', '_', '.'), so it can go into a command line and a CMakeLists.

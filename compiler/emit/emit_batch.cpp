@@ -41,7 +41,7 @@ std::string emit_batch_step(const Model& m, const Plan& plan) {
     std::string y = l.name + "_yb";
     members += fmt::format("  std::vector<rnnc::real> {};\n", y);
     reset += fmt::format("    {}.assign(size_t({}) * n, rnnc::real(0));\n", y, out);
-    step += fmt::format("    // [{}] {} ({})\n", layer_kind_name(l.kind), l.name, l.loc.str());
+    step += fmt::format("    // [{}] {} ({})\n", layer_kind_name(l.kind), l.name, comment_text(l.loc.str()));
     switch (l.kind) {
       case LayerKind::Rnn: {
         std::string h = l.name + "_hb";

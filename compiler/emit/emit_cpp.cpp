@@ -36,16 +36,6 @@ std::string fill_template(const std::string& tmpl, const std::vector<std::pair<s
 namespace {
 
 
-std::string cpp_string(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
-}
-
-
 class Emitter {
  public:
   Emitter(const Model& m, const Plan& p, const EmitOptions& o) : m_(m), p_(p), o_(o) {}
@@ -56,8 +46,8 @@ class Emitter {
     std::string ns = "model_" + identifier(m_.name);
     const Layer& last = m_.layers.back();
     return fill_template(embedded_file("templates/program.cpp.tmpl"),
-                         {{"CFG", m_.cfg_path},
-                          {"SUMMARY", m_.summary()},
+                         {{"CFG", comment_text(m_.cfg_path)},
+                          {"SUMMARY", comment_text(m_.summary())},
                           {"PASSES", passes},
                           {"INCLUDES", fmt::format("#include \"rnnc/inference_kernels.h\"\n#include \"rnnc/batch_kernels.h\"\n#include \"rnnc/reference_kernels.h\"\n#include \"rnnc/gate_kernels.h\"\n#include \"rnnc/gate_reference.h\"\n#include \"rnnc/train.h\"\n#include \"rnnc/train/gates.h\"")},
                           {"NAMESPACE", ns},
@@ -84,8 +74,8 @@ class Emitter {
   }
 
   std::string info() const {
-    return fmt::format("{{{}, {}, kInputs, {}ull, {}ull, {}, \"cpu fp32\"}}", cpp_string(m_.name), cpp_string(m_.cfg_path),
-                       m_.init_rand_calls(), m_.parameters(), cpp_string(m_.summary()));
+    return fmt::format("{{{}, {}, kInputs, {}ull, {}ull, {}, \"cpu fp32\"}}", string_literal(m_.name), string_literal(m_.cfg_path),
+                       m_.init_rand_calls(), m_.parameters(), string_literal(m_.summary()));
   }
 
   // The current layer's input, as an expression, and whether it is the one-hot character.
@@ -99,7 +89,7 @@ class Emitter {
       constants_ += "constexpr int kRows = kTimeSteps * kStreams;\n";
       constants_ += "constexpr int kBatch = kRows;  // darknet's effective batch\n";
     }
-    constants_ += fmt::format("// [{}] {}, {}\n", layer_kind_name(l.kind), l.name, l.loc.str());
+    constants_ += fmt::format("// [{}] {}, {}\n", layer_kind_name(l.kind), l.name, comment_text(l.loc.str()));
     constants_ += fmt::format("constexpr int k{}In = {};\n", C, in_const);
     constants_ += fmt::format("constexpr int k{}Out = {};\n", C, l.outputs);
     std::string out_const = fmt::format("k{}Out", C);
@@ -115,7 +105,7 @@ class Emitter {
     std::string x = prev_y_;  // input buffer ("" for the one-hot character)
     bool onehot = x.empty();
     std::string& s = step_;
-    s += fmt::format("    // [{}] {} ({}): {}\n", layer_kind_name(l.kind), l.name, l.loc.str(), describe(l, lp));
+    s += fmt::format("    // [{}] {} ({}): {}\n", layer_kind_name(l.kind), l.name, comment_text(l.loc.str()), describe(l, lp));
     if (o_.inject_error_in_layer == l.index)
       s += fmt::format("    rnnc_injected_error_for_{}();  // test-only: a line that does not compile\n", l.name);
     if (onehot && !lp.one_hot_input && l.kind != LayerKind::Softmax) {

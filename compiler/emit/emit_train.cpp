@@ -51,7 +51,7 @@ std::string emit_training(const Model& m) {
   const size_t n = m.layers.size();
   for (size_t i = 0; i < n; ++i) {
     const Layer& l = m.layers[i];
-    const std::string where = fmt::format("    // [{}] {} ({})\n", layer_kind_name(l.kind), l.name, l.loc.str());
+    const std::string where = fmt::format("    // [{}] {} ({})\n", layer_kind_name(l.kind), l.name, comment_text(l.loc.str()));
     fwd += where;
     std::string sc = l.shortcut ? "true" : "false";
     switch (l.kind) {

@@ -39,4 +39,44 @@ std::string camel(const std::string& name) {
   return out;
 }
 
+namespace {
+
+// A byte that cannot stand for itself in the emitted file.
+bool needs_escape(unsigned char c) { return c < 0x20 || c >= 0x7f; }
+
+}  // namespace
+
+std::string string_literal(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\')
+      out += {'\\', static_cast<char>(c)};
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (needs_escape(c))
+      out += fmt::format("\\{:03o}", c);  // three octal digits: the next character cannot extend it
+    else
+      out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
+std::string comment_text(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\\')
+      out += i + 1 == text.size() ? "\\x5c" : "\\\\";
+    else if (needs_escape(c))
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += static_cast<char>(c);
+  }
+  return out;
+}
+
 }  // namespace rnnc
