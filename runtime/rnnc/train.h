@@ -148,12 +148,13 @@ struct TrainingRun {
   void save(const std::string& path) {
     TrainCheckpoint c = checkpoint();
     c.weights_checksum = save_weights(path, model->in_file_order(), seen);
+    inject_state_write_failure(path);
+    save_checkpoint(path + ".state", c, model->in_file_order(), Model::info().parameters);
+    // The plot after the pair, to keep the moment between the two renames short.
     if (!loss_base.empty() && !curve.empty()) {
       write_loss_tsv(loss_base + ".loss.tsv", curve);
       write_loss_svg(loss_base + ".loss.svg", Model::info().name, curve);
     }
-    inject_state_write_failure(path);
-    save_checkpoint(path + ".state", c, model->in_file_order(), Model::info().parameters);
     std::fprintf(stderr, "Saving weights to %s\n", path.c_str());
   }
 
