@@ -102,6 +102,11 @@ Args parse_args(int argc, char** argv) {
 int main(int argc, char** argv) {
   Args args = parse_args(argc, argv);
   try {
+    // Where the result goes, checked before any work is done.
+    if (args.emit_dir.empty())
+      rnnc::check_output_path(args.output);
+    else
+      rnnc::check_emit_dir(args.emit_dir);
     rnnc::Diagnostics diags;
     rnnc::Model model = rnnc::lower(rnnc::read_cfg(args.cfg), diags);
     for (const auto& w : diags.warnings) fmt::print(stderr, "{}\n", w);
@@ -157,6 +162,10 @@ int main(int argc, char** argv) {
     return 0;
   } catch (const rnnc::CompileError& e) {
     fmt::print(stderr, "{}\n", e.what());
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A step without its own message: still one line, without the library's wording.
+    fmt::print(stderr, "rnnc: error: {} {}\n", e.code().message(), e.path1().string());
     return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "rnnc: {}\n", e.what());

@@ -1,10 +1,13 @@
 #include "driver/build.h"
 
 #include <fmt/format.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,12 +22,25 @@ namespace rnnc {
 
 namespace {
 
+// One line for a failed file-system step: what rnnc was doing, where, and the system's reason.
+[[noreturn]] void fs_error(const std::string& doing, const fs::path& p, const std::error_code& ec,
+                           const std::string& hint = "") {
+  throw CompileError(fmt::format("rnnc: error: cannot {} {}: {}{}", doing, p.string(), ec.message(), hint));
+}
+
+void make_folders(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!ec && !fs::is_directory(dir, ec)) ec = std::make_error_code(std::errc::not_a_directory);
+  if (ec) fs_error("create the folder", dir, ec);
+}
+
 void write_text(const fs::path& p, const std::string& text) {
-  fs::create_directories(p.parent_path());
+  make_folders(p.parent_path());
   std::ofstream f(p, std::ios::binary);
   f << text;
   f.close();
-  if (!f) throw CompileError(fmt::format("error: cannot write {}", p.string()));
+  if (!f) throw CompileError(fmt::format("rnnc: error: cannot write {}", p.string()));
 }
 
 uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
@@ -32,12 +48,74 @@ uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
   return h;
 }
 
-fs::path cache_root() {
-  if (const char* d = std::getenv("RNNC_CACHE")) return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME")) return fs::path(x) / "rnnc";
-  if (const char* h = std::getenv("HOME")) return fs::path(h) / ".cache" / "rnnc";
-  return fs::temp_directory_path() / "rnnc-cache";
+// An empty variable counts as unset (RNNC_CACHE= must not mean "here").
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : nullptr;
 }
+
+fs::path cache_root() {
+  if (const char* d = env("RNNC_CACHE")) return d;
+  if (const char* x = env("XDG_CACHE_HOME")) return fs::path(x) / "rnnc";
+  if (const char* h = env("HOME")) return fs::path(h) / ".cache" / "rnnc";
+  return "/tmp/rnnc-cache";
+}
+
+const char* kCacheHint = "; set RNNC_CACHE to a folder rnnc may write";
+
+// The cache folder, made if need be; one line when it cannot be.
+fs::path usable_cache_root() {
+  fs::path root = cache_root();
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (!ec && !fs::is_directory(root, ec)) ec = std::make_error_code(std::errc::not_a_directory);
+  if (ec) fs_error("use the cache folder", root, ec, kCacheHint);
+  return root;
+}
+
+// KEY.build.PID: the folder a build with this key works in, in process PID.
+bool parse_build_folder(const std::string& name, long& pid) {
+  size_t at = name.rfind(".build.");
+  if (at == std::string::npos || at == 0) return false;
+  std::string digits = name.substr(at + 7);
+  if (digits.empty() || digits.size() > 9 || digits.find_first_not_of("0123456789") != std::string::npos) return false;
+  pid = std::stol(digits);
+  return pid > 0;
+}
+
+// Build folders of rnnc processes that are gone (killed mid-build, or a
+// failed compile kept for reading) are removed once a minute old.
+void remove_stale_build_folders(const fs::path& root) {
+  std::error_code ec;
+  fs::directory_iterator it(root, ec), end;
+  const auto now = fs::file_time_type::clock::now();
+  for (; !ec && it != end; it.increment(ec)) {
+    long pid = 0;
+    if (!parse_build_folder(it->path().filename().string(), pid) || pid == getpid()) continue;
+    if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to know)
+    std::error_code age_ec;
+    auto written = fs::last_write_time(it->path(), age_ec);
+    if (age_ec || now - written < std::chrono::minutes(1)) continue;
+    std::error_code rm_ec;
+    fs::remove_all(it->path(), rm_ec);  // best effort: another rnnc may be removing it too
+  }
+}
+
+// Removes a path when it goes out of scope, unless kept.
+class RemoveOnExit {
+ public:
+  explicit RemoveOnExit(fs::path p) : p_(std::move(p)) {}
+  ~RemoveOnExit() {
+    std::error_code ec;
+    if (!p_.empty()) fs::remove_all(p_, ec);
+  }
+  void keep() { p_.clear(); }
+  RemoveOnExit(const RemoveOnExit&) = delete;
+  RemoveOnExit& operator=(const RemoveOnExit&) = delete;
+
+ private:
+  fs::path p_;
+};
 
 int run_command(const std::string& cmd, std::string& output) {
   std::string full = cmd + " 2>&1";
@@ -227,20 +305,50 @@ std::string cache_key(const std::string& source, const BuildOptions& opts) {
 }  // namespace
 
 bool binary_is_cached(const std::string& source, const std::string& model_name, const BuildOptions& opts) {
-  return opts.use_cache && fs::exists(cache_root() / cache_key(source, opts) / model_name);
+  const fs::path root = usable_cache_root();  // an unusable cache is said before any other work
+  std::error_code ec;
+  return opts.use_cache && fs::exists(root / cache_key(source, opts) / model_name, ec);
+}
+
+void check_output_path(const std::string& output) {
+  fs::path out(output);
+  std::error_code ec;
+  if (fs::is_directory(out, ec))
+    throw CompileError(fmt::format("rnnc: error: -o {} is a folder; give the program's file name (e.g. -o {})", output,
+                                   (out / "NAME").string()));
+  fs::path parent = fs::absolute(out, ec).parent_path();
+  if (ec) fs_error("write", out, ec);
+  if (!fs::is_directory(parent, ec))
+    throw CompileError(fmt::format("rnnc: error: cannot write -o {}: the folder {} does not exist", output,
+                                   parent.string()));
+}
+
+void check_emit_dir(const std::string& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw CompileError(fmt::format("rnnc: error: --emit-only {} is a file, not a folder", dir));
 }
 
 void build_binary(const std::string& source, const std::string& model_name, const BuildOptions& opts) {
+  check_output_path(opts.output);
   std::string flags;
   for (const std::string& f : host_cxx_flags(opts)) flags += (flags.empty() ? "" : " ") + quote(f);
+  const fs::path root = usable_cache_root();
+  remove_stale_build_folders(root);
   std::string key = cache_key(source, opts);
-  fs::path cached = cache_root() / key / model_name;
+  fs::path cached = root / key / model_name;
   fs::path out = fs::absolute(opts.output);
-  if (opts.use_cache && fs::exists(cached)) {
+  std::error_code ec;
+  if (opts.use_cache && fs::exists(cached, ec)) {
     if (opts.verbose) fmt::print(stderr, "rnnc: {} is cached ({})\n", model_name, cached.string());
   } else {
-    fs::path work = cache_root() / (key + ".build." + std::to_string(getpid()));
-    fs::remove_all(work);
+    fs::path work = root / (key + ".build." + std::to_string(getpid()));
+    fs::remove_all(work, ec);
+    if (!fs::create_directory(work, ec) || ec) {
+      if (!ec) ec = std::make_error_code(std::errc::file_exists);
+      fs_error("create a build folder in the cache", work, ec, kCacheHint);
+    }
+    RemoveOnExit remove_work(work);
     write_source_tree(work.string(), source, model_name, opts, !opts.blas_archive.empty());
     fs::path tmp_bin = work / model_name;
     // OpenBLAS goes in whole (a static archive): the program needs no library at run time.
@@ -252,19 +360,25 @@ void build_binary(const std::string& source, const std::string& model_name, cons
     std::string log;
     int rc = run_command(cmd, log);
     if (rc != 0) {
+      remove_work.keep();  // for the reader; a later rnnc removes it (remove_stale_build_folders)
       throw CompileError(
           fmt::format("error: the C++ compiler failed on the code emitted for {} (exit {}); the source is "
                       "in {}\n{}",
                       model_name, rc, work.string(), log));
     }
-    fs::create_directories(cached.parent_path());
-    fs::rename(tmp_bin, cached);
-    fs::remove_all(work);
+    make_folders(cached.parent_path());
+    fs::rename(tmp_bin, cached, ec);
+    if (ec) fs_error("put the program into the cache as", cached, ec, kCacheHint);
   }
+  // Into place through a temporary file beside it, removed if anything fails.
   fs::path tmp_out = out;
   tmp_out += ".rnnc-tmp";
-  fs::copy_file(cached, tmp_out, fs::copy_options::overwrite_existing);
-  fs::rename(tmp_out, out);
+  RemoveOnExit remove_tmp(tmp_out);
+  fs::copy_file(cached, tmp_out, fs::copy_options::overwrite_existing, ec);
+  if (ec) fs_error("write", tmp_out, ec);
+  fs::rename(tmp_out, out, ec);
+  if (ec) fs_error("write the program to", out, ec);
+  remove_tmp.keep();
 }
 
 }  // namespace rnnc

@@ -38,7 +38,15 @@ void write_source_tree(const std::string& dir, const std::string& source, const 
 // source, runtime, compiler and flags were built before (so they compile).
 bool binary_is_cached(const std::string& source, const std::string& model_name, const BuildOptions& opts);
 
-// Throws CompileError when the compiler fails.
+// Throws CompileError (one line) unless a program can be written to OUTPUT:
+// not a folder, and in a folder that exists.
+void check_output_path(const std::string& output);
+// Throws CompileError when DIR exists as something other than a folder.
+void check_emit_dir(const std::string& dir);
+
+// Throws CompileError when the compiler fails, or when the cache or the
+// output cannot be written (one line each). Build folders of dead rnnc
+// processes (KEY.build.PID, over a minute old) are removed first.
 void build_binary(const std::string& source, const std::string& model_name, const BuildOptions& opts);
 
 // The flags the host compiler gets (also written into the CMakeLists.txt):

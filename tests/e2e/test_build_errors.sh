@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Where rnnc cannot write (-o a folder or into a missing one, a cache it cannot
+# use) it says so in one line of its own and exits 1, leaving no temporary
+# file behind; RNNC_CACHE= (empty) means the default cache, not the current
+# folder; and build folders of killed rnnc runs are cleaned up.
+source "$(dirname "$0")/lib.sh"
+printf '[net]\ninputs=256\n[rnn]\noutput=8\n[connected]\noutput=256\n[softmax]\n' > tiny.cfg
+
+# expect_line PATTERN -- command: exit 1, exactly one line on stderr, matching PATTERN.
+expect_line() {
+  local pattern=$1
+  shift
+  local rc=0
+  "$@" > out.txt 2> err.txt || rc=$?
+  [ "$rc" -eq 1 ] || { cat err.txt >&2; fail "expected exit 1 from: $* (got $rc)"; }
+  [ "$(wc -l < err.txt)" -eq 1 ] || { cat err.txt >&2; fail "expected one line on stderr from: $*"; }
+  grep -q -- "$pattern" err.txt || { cat err.txt >&2; fail "stderr of '$*' lacks '$pattern'"; }
+  grep -qi "filesystem error\|what()" err.txt && { cat err.txt >&2; fail "a library's message reached the user"; }
+  echo "ok   $(cat err.txt)"
+}
+
+mkdir adir
+expect_line "rnnc: error: -o adir is a folder" "$RNNC" tiny.cfg -o adir
+expect_line "rnnc: error: cannot write -o nowhere/prog: the folder .*nowhere does not exist" "$RNNC" tiny.cfg -o nowhere/prog
+RNNC_CACHE=/proc expect_line "rnnc: error: cannot create a build folder in the cache /proc/.*; set RNNC_CACHE" \
+  "$RNNC" tiny.cfg -o p --no-check
+RNNC_CACHE=/etc/passwd expect_line "rnnc: error: cannot use the cache folder /etc/passwd: Not a directory" \
+  "$RNNC" tiny.cfg -o p
+touch afile
+expect_line "rnnc: error: --emit-only afile is a file" "$RNNC" tiny.cfg --emit-only afile
+leftovers=$(find . -name '*.rnnc-tmp' | wc -l)
+[ "$leftovers" -eq 0 ] || fail "a .rnnc-tmp was left behind"
+[ ! -e p ] || fail "a failed build wrote p"
+echo "ok   nothing left behind"
+
+# RNNC_CACHE= : the default cache ($HOME/.cache/rnnc here), not the current folder.
+mkdir home run
+(cd run && HOME="$WORK/home" XDG_CACHE_HOME= RNNC_CACHE= "$RNNC" ../tiny.cfg -o prog --no-check 2>/dev/null) ||
+  fail "rnnc with RNNC_CACHE="
+[ "$(ls run)" = "prog" ] || { ls -la run; fail "RNNC_CACHE= put something in the current folder"; }
+ls home/.cache/rnnc/*/prog >/dev/null 2>&1 || fail "RNNC_CACHE= did not use \$HOME/.cache/rnnc"
+echo "ok   RNNC_CACHE= uses the default cache"
+
+# Build folders: a dead rnnc's (over a minute old) goes; a live process's, or a fresh one, stays.
+cache="$WORK/home/.cache/rnnc"
+sh -c 'exit 0' & dead=$!
+wait "$dead"
+mkdir "$cache/0123456789abcdef.build.$dead" "$cache/fedcba9876543210.build.$dead" "$cache/0123456789abcdef.build.$$"
+touch "$cache/0123456789abcdef.build.$dead/program.cpp"
+touch -d '2 minutes ago' "$cache/0123456789abcdef.build.$dead" "$cache/0123456789abcdef.build.$$"
+(cd run && HOME="$WORK/home" RNNC_CACHE= "$RNNC" ../tiny.cfg -o prog2 --no-check 2>/dev/null) || fail "rnnc (cached)"
+[ ! -e "$cache/0123456789abcdef.build.$dead" ] || fail "a dead rnnc's build folder was left in the cache"
+[ -e "$cache/fedcba9876543210.build.$dead" ] || fail "a build folder under a minute old was removed"
+[ -e "$cache/0123456789abcdef.build.$$" ] || fail "a live process's build folder was removed"
+echo "ok   a killed rnnc's build folder is removed, a live or fresh one kept"
+echo "build errors: ok"
