@@ -184,6 +184,7 @@ int cmd_generate(Flags& f) {
   if (weights.empty())
     fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T] [-n N] [-o DIR]");
   check_text_seed(seed, info.inputs, false);
+  SampleOutput out(static_cast<int>(samples), out_dir);  // an unwritable -o DIR fails before any work
 
   // darknet seeds first, then builds (and so randomly initialises) the network.
   GlibcRandom rng(static_cast<unsigned>(rseed));
@@ -191,7 +192,6 @@ int cmd_generate(Flags& f) {
   auto m = load_for_inference<Model>(weights);
   m->set_temperature(temp);
   print_model_line<Model>(info);
-  SampleOutput out(static_cast<int>(samples), out_dir);
 
   if (samples > 1)
     return generate_samples(*m, seed, len, static_cast<int>(samples), static_cast<unsigned>(rseed), rng, out);
