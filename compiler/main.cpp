@@ -114,6 +114,8 @@ int main(int argc, char** argv) {
     rnnc::Plan plan = rnnc::make_plan(model, args.fuse);
     rnnc::EmitOptions eo;
     eo.inject_error_in_layer = args.inject_error_in_layer;
+    rnnc::check_march_name(args.march);
+    eo.march = args.march;
     using Clock = std::chrono::steady_clock;
     auto ms = [](Clock::time_point since) {
       return std::chrono::duration<double, std::milli>(Clock::now() - since).count();

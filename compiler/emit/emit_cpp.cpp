@@ -9,6 +9,7 @@
 #include "emit/emit_batch.h"
 #include "emit/emit_train.h"
 #include "emit/names.h"
+#include "ir/limits.h"
 
 namespace rnnc {
 
@@ -63,7 +64,7 @@ class Emitter {
                           {"STEP", step_},
                           {"BATCH", emit_batch_step(m_, p_)},
                           {"TRAINING", emit_training(m_)},
-                          {"MAIN", fmt::format("int main(int argc, char** argv) {{ return rnnc::run_program<{}::Model>(argc, argv); }}\n", ns)}});
+                          {"MAIN", main_function(ns)}});
   }
 
  private:
@@ -74,8 +75,29 @@ class Emitter {
   }
 
   std::string info() const {
-    return fmt::format("{{{}, {}, kInputs, {}ull, {}ull, {}, \"cpu fp32\"}}", string_literal(m_.name), string_literal(m_.cfg_path),
-                       m_.init_rand_calls(), m_.parameters(), string_literal(m_.summary()));
+    // The backend names the instruction sets the compiler was allowed (rnnc/host_check.h's RNNC_BUILT_ISA).
+    return fmt::format("{{{}, {}, kInputs, {}ull, {}ull, {}, {} RNNC_BUILT_ISA \")\"}}", string_literal(m_.name),
+                       string_literal(m_.cfg_path), m_.init_rand_calls(), m_.parameters(), string_literal(m_.summary()),
+                       string_literal("cpu fp32, built for -march=" + o_.march + " ("));
+  }
+
+  // main(), after the checks that this machine can run the program at all
+  // (rnnc/host_check.h): its CPU before any other code runs, its memory
+  // before anything is allocated.
+  std::string main_function(const std::string& ns) const {
+    MemoryNeeds need = estimate_memory(m_);
+    return fmt::format(
+        "namespace {{\n"
+        "// What the program needs of the machine: the CPU it was built for and memory (bytes) for\n"
+        "// inference and for training.\n"
+        "constexpr rnnc::HostNeeds kHostNeeds = {{{}, {}, {}ull, {}ull}};\n"
+        "}}  // namespace\n"
+        "RNNC_CHECK_CPU_AT_START(kHostNeeds)\n\n"
+        "int main(int argc, char** argv) {{\n"
+        "  rnnc::check_host_memory(kHostNeeds, argc, argv);\n"
+        "  return rnnc::run_program<{}::Model>(argc, argv);\n"
+        "}}\n",
+        string_literal(m_.name), string_literal(o_.march), need.inference_bytes, need.training_bytes, ns);
   }
 
   // The current layer's input, as an expression, and whether it is the one-hot character.

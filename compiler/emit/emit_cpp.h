@@ -13,6 +13,9 @@ struct EmitOptions {
   // Test-only: emit a line that does not compile, attributed to this layer
   // (index into Model::layers), to show that errors point at the cfg.
   int inject_error_in_layer = -1;
+  // The -march the program is built with: named in its model line and in the
+  // one line it prints on a CPU that lacks what it was built for.
+  std::string march = "native";
 };
 
 std::string emit_cpp(const Model& m, const Plan& plan, const EmitOptions& opts = {});
