@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
     rnnc::Plan plan = rnnc::make_plan(model, args.fuse);
     rnnc::EmitOptions eo;
     eo.inject_error_in_layer = args.inject_error_in_layer;
-    rnnc::check_march_name(args.march);
+    rnnc::check_march_known(args.cxx, args.march);
     eo.march = args.march;
     using Clock = std::chrono::steady_clock;
     auto ms = [](Clock::time_point since) {
@@ -126,7 +126,6 @@ int main(int argc, char** argv) {
     std::string name = std::filesystem::path(args.output).filename().string();
     rnnc::BuildOptions bo;
     bo.cxx = args.cxx;
-    rnnc::check_march_name(args.march);
     bo.march = args.march;
     if (const char* env = std::getenv("RNNC_CXXFLAGS")) bo.extra_flags = rnnc::split_flags(env, "RNNC_CXXFLAGS");
     for (const std::string& f : rnnc::split_flags(args.cxxflags, "--cxxflags")) bo.extra_flags.push_back(f);

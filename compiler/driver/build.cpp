@@ -202,6 +202,22 @@ void check_march_name(const std::string& arch) {
                                    arch));
 }
 
+void check_march_known(const std::string& cxx, const std::string& arch) {
+  check_march_name(arch);
+  if (arch == "native") return;
+  std::string out;
+  if (run_command(cxx + " -march=" + arch + " -x c++ -fsyntax-only /dev/null", out) == 0) return;
+  // The compiler's own line about it ("bad value 'foo' for '-march=' switch"), else its first.
+  std::string first, about;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (first.empty()) first = line;
+    if (about.empty() && line.find("march") != std::string::npos) about = line;
+  }
+  throw CompileError(fmt::format("rnnc: error: the C++ compiler ({}) does not take --march {}: {}", cxx, arch,
+                                 about.empty() ? first : about));
+}
+
 bool model_wants_blas(const Model& m) {
   for (const Layer& l : m.layers)
     for (const Dense& d : l.dense)

@@ -72,5 +72,7 @@ std::string cmake_output_name(const std::string& name);  // '_' for what a Makef
 // Throws CompileError unless ARCH is a plausible -march= value (letters,
 // digits, '-', '_', '.'), so it can go into a command line and a CMakeLists.
 void check_march_name(const std::string& arch);
+// check_march_name, then asks the compiler CXX whether it knows ARCH.
+void check_march_known(const std::string& cxx, const std::string& arch);
 
 }  // namespace rnnc

@@ -26,6 +26,8 @@ expect_error "no_such_header_rnnc.h" "$RNNC" small.cfg -o p_flags --cxxflags "-i
 RNNC_CXXFLAGS="-include no_such_header_rnnc_env.h" expect_error "no_such_header_rnnc_env.h" "$RNNC" small.cfg -o p_env
 expect_error "unclosed" "$RNNC" small.cfg -o p_q --cxxflags "-DX='a"
 expect_error "expects a CPU name" "$RNNC" small.cfg -o p_bad --march 'x;rm -rf /'
+expect_error "rnnc: error: the C++ compiler (c++) does not take --march no-such-cpu" "$RNNC" small.cfg -o p_bad \
+  --march no-such-cpu --cxx c++
 
 # A macro in --cxxflags is seen by the Clang check too (it parses as the compiler compiles).
 "$RNNC" small.cfg -o p_native 2>/dev/null || fail "rnnc native"
