@@ -32,7 +32,7 @@ compile gen.cfg gen
 ./gen init w -srand 3 -scramble 2> /dev/null || fail "init"
 
 # sample FILE K N LEN SEEDLEN: the K-th of N samples in FILE (stdout of -n N), each SEEDLEN+LEN+1 bytes.
-sample() { tail -c +$(($2 * ($4 + $5 + 1) + 1)) "$1" | head -c $(($4 + $5 + 1)); }
+sample() { dd if="$1" iflag=skip_bytes,count_bytes skip=$(($2 * ($4 + $5 + 1))) count=$(($4 + $5 + 1)) status=none; }
 
 LEN=9000
 ./gen generate w -len $LEN -srand 7 > n1.txt 2> /dev/null || fail "generate -n 1"
