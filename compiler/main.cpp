@@ -103,6 +103,9 @@ int main(int argc, char** argv) {
   Args args = parse_args(argc, argv);
   try {
     // Where the result goes, checked before any work is done.
+    std::error_code same_ec;
+    if (args.emit_dir.empty() && std::filesystem::equivalent(args.cfg, args.output, same_ec))
+      throw rnnc::CompileError(fmt::format("rnnc: error: -o {} is the cfg itself; name the program otherwise", args.output));
     if (args.emit_dir.empty())
       rnnc::check_output_path(args.output);
     else

@@ -59,7 +59,7 @@ CfgFile parse_cfg(const std::string& text, const std::string& path) {
 
 CfgFile read_cfg(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) throw CompileError(fmt::format("{}: error: cannot open the cfg file", path));
+  if (!f) throw CompileError(SourceLoc{path, 0, 0}, "cannot open the cfg file");
   std::stringstream ss;
   ss << f.rdbuf();
   return parse_cfg(ss.str(), path);

@@ -28,6 +28,14 @@ RNNC_CACHE=/etc/passwd expect_line "rnnc: error: cannot use the cache folder /et
   "$RNNC" tiny.cfg -o p
 touch afile
 expect_line "rnnc: error: --emit-only afile is a file" "$RNNC" tiny.cfg --emit-only afile
+# A cfg named ".cfg" has no base name apart from itself: the default -o must not overwrite it.
+cp tiny.cfg .cfg
+expect_line "rnnc: error: -o .cfg is the cfg itself" "$RNNC" .cfg
+cmp -s tiny.cfg .cfg || fail "rnnc overwrote the cfg"
+# A newline in a cfg's name stays inside the one line of an error about it.
+printf '[net]\ninputs=256\n[rnnn]\n' > $'bad\nname.cfg'
+expect_line 'bad\\nname.cfg:3:1: error: unknown section' "$RNNC" $'bad\nname.cfg' -o x
+expect_line 'no\\nsuch.cfg: error: cannot open the cfg file' "$RNNC" $'no\nsuch.cfg' -o x
 leftovers=$(find . -name '*.rnnc-tmp' | wc -l)
 [ "$leftovers" -eq 0 ] || fail "a .rnnc-tmp was left behind"
 [ ! -e p ] || fail "a failed build wrote p"

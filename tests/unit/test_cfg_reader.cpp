@@ -36,6 +36,15 @@ static std::string error_of(const std::string& text) {
   return "";
 }
 
+static std::string error_of_path(const std::string& text, const std::string& path) {
+  try {
+    parse_cfg(text, path);
+  } catch (const CompileError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 TEST_CASE("cfg reader errors name file and line") {
   CHECK(error_of("[net]\nbatch\n").find("bad.cfg:2:1: error: expected key=value") != std::string::npos);
   CHECK(error_of("batch=1\n[net]\n").find("bad.cfg:1:1: error:") != std::string::npos);
@@ -62,4 +71,10 @@ TEST_CASE("cfg reader refuses a NUL or other control byte where it is") {
   CHECK(error_of("[net]\nbatch=1\x7f\n").find("bad.cfg:2:8: error: control character 0x7f") != std::string::npos);
   // Tabs and CR LF line ends are text.
   CHECK(error_of("[net]\r\n\tbatch = 1\r\n") == "");
+}
+
+TEST_CASE("a newline in the cfg's path stays inside the one line of a message") {
+  std::string msg = error_of_path("[net]\nbatch\n", "a\nb.cfg");
+  CHECK(msg.find("a\\nb.cfg:2:1: error: expected key=value") == 0);
+  CHECK(msg.find('\n') == std::string::npos);
 }
