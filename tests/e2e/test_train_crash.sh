@@ -57,7 +57,7 @@ echo "kill moments from seed $SEED (rerun with CRASH_SEED=$SEED)"
 RANDOM=$SEED
 paired=0 stale=0 early=0 finished=0
 for k in $(seq 1 20); do
-  delay_ms=$((10 + RANDOM % (run_ms + 1)))
+  delay_ms=$((10 + RANDOM % (run_ms * 3 / 4 + 1)))  # mostly mid-run: a kill after the end tests less
   dir=$BK/k$k
   # The program itself in the background (not a shell function around it), so the kill reaches it.
   ./crash train -file data.txt -backup_every $EVERY -srand 5 -backup $dir < /dev/null > $dir.log 2>&1 &
