@@ -70,7 +70,7 @@ layers=$(( mem_kb * 1024 / (46000 * 46000 * 16) + 1 ))
   for _ in $(seq "$layers"); do printf '[rnn]\noutput=46000\n'; done
   printf '[connected]\noutput=256\n[softmax]\n'
 } > huge.cfg
-compile huge.cfg huge --no-check
+compile huge.cfg huge --no-check --cxxflags -O0  # -O0: quicker to build, and it never runs far
 # Under ulimit -v first (the check names that limit): a program without the check then fails
 # to allocate instead of filling the machine. Then without it: the machine's memory is named.
 expect_error "huge: init needs about .* GB for the weights and their prepared copy but" \
@@ -83,7 +83,7 @@ echo "ok   $(cat err.txt)"
 
 # Training buffers: 64 streams x 1024 steps through 3 x [rnn] 4096 (~42 GB) under ulimit -v 2 GB.
 printf '[net]\ninputs=256\nbatch=64\ntime_steps=1024\n[rnn]\noutput=4096\n[rnn]\noutput=4096\n[rnn]\noutput=4096\n[connected]\noutput=256\n[softmax]\n' > wide.cfg
-compile wide.cfg wide --no-check
+compile wide.cfg wide --no-check --cxxflags -O0
 corpus 10000 data.txt
 expect_error "wide: training needs about .* GB .* but its address space is limited (ulimit -v) to 2.1 GB" \
   bash -c 'ulimit -v $(( 2 * 1024 * 1024 )); exec ./wide train -file data.txt -max_batches 1 -backup bk'
