@@ -171,6 +171,7 @@ NetOptions read_net(const Options& o) {
                                                        "at most 256 inputs",
                                                        hwc));
   n.inputs = o.integer("inputs", static_cast<int>(hwc));
+  n.inputs_loc = o.loc_of(o.find("inputs") ? "inputs" : "height");
   if (n.inputs <= 0)
     throw CompileError(o.loc_of("inputs"), "[net] needs inputs= (256 for a char-RNN over bytes)");
   std::string policy = o.str("policy", "constant");
@@ -330,7 +331,7 @@ Model lower(const CfgFile& cfg, Diagnostics& diags) {
 
 void check_text_model(const Model& m) {
   if (m.net.inputs > 256)
-    throw CompileError(SourceLoc{m.cfg_path, 0, 0},
+    throw CompileError(m.net.inputs_loc,
                        fmt::format("inputs={} but a char-RNN reads bytes: at most 256 inputs", m.net.inputs));
   const Layer& last = m.layers.back();
   if (last.kind != LayerKind::Softmax)

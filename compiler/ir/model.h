@@ -27,6 +27,7 @@ struct NetOptions {
   int subdivisions = 1;
   int time_steps = 1;
   int inputs = 0;
+  SourceLoc inputs_loc;  // the inputs= line (or [net]'s), for errors about it
   float learning_rate = .001f, momentum = .9f, decay = .0001f;
   int max_batches = 0;
   Policy policy = Policy::Constant;

@@ -133,6 +133,10 @@ TEST_CASE("check_text_model: a char-RNN ends in a softmax over its inputs") {
   CHECK(error_of(net + "[rnn]\noutput=8\n[softmax]\n", true).find("the [softmax] has 8 outputs") != std::string::npos);
   CHECK(error_of("[net]\ninputs=300\n[connected]\noutput=300\n[softmax]\n", true).find("at most 256") !=
         std::string::npos);
+  CHECK(error_of("[net]\nbatch=1\ninputs=300\n[connected]\noutput=300\n[softmax]\n", true)
+            .find("t.cfg:3:1: error: inputs=300") == 0);  // at its line
+  CHECK(error_of("[net]\nheight=20\nwidth=20\nchannels=1\n[connected]\noutput=400\n[softmax]\n", true)
+            .find("t.cfg:2:1: error: height x width x channels = 400") == 0);
   CHECK(error_of(net + "[connected]\noutput=256\n[softmax]\n", true) == "");
 }
 
