@@ -9,6 +9,9 @@
 #             fp32 and bf16, valid and probs from the trained weights
 #   FULL=1:   also every other cfg in cfg/ (rnn.train.cfg: 1 batch), ~10 GB
 #   RECORD=1: write the record for this CPU class instead of comparing
+#   MARCH=x86-64-v3: build the programs for that -march (through a compiler
+#             wrapper, so rnnc of any age builds the same): the class is then
+#             the -march, and an AVX-512 machine checks the AVX2 kernels too
 source "$(dirname "$0")/lib.sh"
 
 flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
@@ -17,6 +20,14 @@ if has avx512f && has avx512_bf16; then class=avx512-bf16
 elif has avx512f; then class=avx512
 elif has avx2 && has fma; then class=avx2
 else class=portable; fi
+rnnc_args=()
+if [ -n "${MARCH:-}" ]; then
+  class=$MARCH
+  printf '#!/usr/bin/env bash\nargs=()\nfor a in "$@"; do [ "$a" = -march=native ] && a=-march=%s; args+=("$a"); done\nexec %s "${args[@]}"\n' \
+    "$MARCH" "${CXX:-c++}" > cxx-march
+  chmod +x cxx-march
+  rnnc_args=(--cxx "$PWD/cxx-march")
+fi
 record="$SRC/tests/e2e/results/$class${FULL:+-full}.txt"
 text=/usr/share/common-licenses/GPL-3
 [ -s "$text" ] || { echo "SKIP: $text (the fixed training text) is absent"; exit 77; }
@@ -31,8 +42,8 @@ names=(small-rnn small-lstm small-gru)
 if [ -n "${FULL:-}" ]; then names+=(gru lstm gru-2x512 rnn); fi
 : > got.txt
 for n in "${names[@]}"; do
-  compile "$SRC/cfg/$n.train.cfg" "$n.train"
-  compile "$SRC/cfg/$n.cfg" "$n"
+  compile "$SRC/cfg/$n.train.cfg" "$n.train" "${rnnc_args[@]}"
+  compile "$SRC/cfg/$n.cfg" "$n" "${rnnc_args[@]}"
   batches=20
   [ "$n" = rnn ] && batches=1
   ./"$n.train" train -file data.txt -srand 3 -max_batches $batches -backup "bk-$n" < /dev/null > "$n.train.log" 2>&1 ||
