@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "cfg/cfg_reader.h"
 #include "emit/emit_cpp.h"
@@ -88,4 +90,25 @@ TEST_CASE("CMake names and arguments are escaped") {
   CHECK(cmake_identifier("") == "rnnc_");
   CHECK(cmake_output_name("a;b\\c%d\ne") == "a_b_c_d_e");
   CHECK(cmake_output_name("my prog (2)") == "my prog (2)");
+}
+
+TEST_CASE("build flags: --march, --cxxflags words, and what the Clang check gets") {
+  CHECK(split_flags("  -O0  -DA='x y' \"-DB=1\"\t-g ", "--cxxflags") ==
+        std::vector<std::string>{"-O0", "-DA=x y", "-DB=1", "-g"});
+  CHECK(split_flags("", "--cxxflags").empty());
+  CHECK_THROWS_AS(split_flags("-DA='x", "--cxxflags"), CompileError);
+  BuildOptions bo;
+  bo.march = "x86-64-v3";
+  bo.extra_flags = {"-fsanitize=address", "-D", "X=1", "-DY", "-I/inc", "-std=c++20", "-g"};
+  std::vector<std::string> host = host_cxx_flags(bo);
+  CHECK(std::find(host.begin(), host.end(), "-march=x86-64-v3") != host.end());
+  CHECK(host.back() == "-g");  // the extra flags come last, so they win
+  // The check parses as the compiler compiles (-march, macros, includes, -std), without GCC-only flags.
+  CHECK(check_cxx_flags(bo) == std::vector<std::string>{"-std=c++17", "-O3", "-march=x86-64-v3", "-ffp-contract=off",
+                                                        "-fno-trapping-math", "-pthread", "-D", "X=1", "-DY",
+                                                        "-I/inc", "-std=c++20"});
+  CHECK_NOTHROW(check_march_name("x86-64-v3"));
+  CHECK_THROWS_AS(check_march_name("a b"), CompileError);
+  CHECK_THROWS_AS(check_march_name("-O0"), CompileError);
+  CHECK_THROWS_AS(check_march_name(""), CompileError);
 }
