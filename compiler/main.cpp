@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
@@ -165,6 +166,11 @@ int main(int argc, char** argv) {
                bo.blas_archive.empty() ? "" : "; OpenBLAS linked for the large training products");
     return 0;
   } catch (const rnnc::CompileError& e) {
+    if (int sig = rnnc::stop_signal()) {
+      // Stopped (Ctrl-C, kill): the build folder is gone by now; exit as the signal would have.
+      std::signal(sig, SIG_DFL);
+      std::raise(sig);
+    }
     fmt::print(stderr, "{}\n", e.what());
     return 1;
   } catch (const std::filesystem::filesystem_error& e) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -117,14 +118,83 @@ class RemoveOnExit {
   fs::path p_;
 };
 
+// The command running now (its own process group), for the signal handler,
+// and the signal that stopped rnnc (0: none).
+volatile sig_atomic_t g_child_group = 0;
+volatile sig_atomic_t g_stopped_by = 0;
+
+// Ctrl-C, kill, a closed terminal: passed on to the compiler rnnc runs, so
+// that run_command returns and the build folder is removed on the way out
+// (main then dies of the same signal).
+extern "C" void on_stop_signal(int sig) {
+  g_stopped_by = sig;
+  if (g_child_group > 0) kill(-static_cast<pid_t>(g_child_group), sig);
+}
+
+// The handlers are in place only while a command runs: elsewhere a signal
+// stops rnnc at once, as by default (a build folder left then is removed by a
+// later run: remove_stale_build_folders).
+class StopHandlers {
+ public:
+  StopHandlers() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &sa, &old_[i]);
+  }
+  ~StopHandlers() {
+    for (int i = 0; i < 3; ++i) sigaction(kSignals[i], &old_[i], nullptr);
+  }
+  StopHandlers(const StopHandlers&) = delete;
+  StopHandlers& operator=(const StopHandlers&) = delete;
+
+ private:
+  static constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
+  struct sigaction old_[3];
+};
+
+// Runs CMD with /bin/sh, its output and errors into OUTPUT; returns its exit
+// status (-1 when it could not run or was killed). Throws CompileError when
+// rnnc itself was told to stop meanwhile.
 int run_command(const std::string& cmd, std::string& output) {
-  std::string full = cmd + " 2>&1";
-  FILE* p = popen(full.c_str(), "r");
-  if (!p) return -1;
+  StopHandlers handlers;
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    setpgid(0, 0);  // its own group: a signal for rnnc reaches every process it starts, once
+    dup2(fds[1], 1);
+    dup2(fds[1], 2);
+    close(fds[0]);
+    close(fds[1]);
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also here, so the group exists before a signal can come
+  g_child_group = pid;
+  if (g_stopped_by) kill(-pid, g_stopped_by);  // came before the handler knew the group
+  close(fds[1]);
   char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) output.append(buf, n);
-  int status = pclose(p);
+  for (;;) {
+    ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n > 0) {
+      output.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  g_child_group = 0;
+  if (g_stopped_by) throw CompileError("rnnc: stopped by a signal");
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -201,6 +271,8 @@ void check_march_name(const std::string& arch) {
                                    "sapphirerapids, got '{}'",
                                    arch));
 }
+
+int stop_signal() { return g_stopped_by; }
 
 void check_march_known(const std::string& cxx, const std::string& arch) {
   check_march_name(arch);

@@ -49,6 +49,10 @@ void check_emit_dir(const std::string& dir);
 // processes (KEY.build.PID, over a minute old) are removed first.
 void build_binary(const std::string& source, const std::string& model_name, const BuildOptions& opts);
 
+// The signal (SIGINT, SIGTERM, SIGHUP) that stopped a build, or 0: rnnc
+// passes it on to the compiler it runs, cleans up, and should then die of it.
+int stop_signal();
+
 // The flags the host compiler gets (also written into the CMakeLists.txt):
 // ours, -march=OPTS.march, then OPTS.extra_flags.
 std::vector<std::string> host_cxx_flags(const BuildOptions& opts);

@@ -61,4 +61,22 @@ touch -d '2 minutes ago' "$cache/0123456789abcdef.build.$dead" "$cache/012345678
 [ -e "$cache/fedcba9876543210.build.$dead" ] || fail "a build folder under a minute old was removed"
 [ -e "$cache/0123456789abcdef.build.$$" ] || fail "a live process's build folder was removed"
 echo "ok   a killed rnnc's build folder is removed, a live or fresh one kept"
+# Stopped mid-build (kill, Ctrl-C): the compiler is stopped too, the build folder removed, and rnnc
+# dies of the signal.
+printf '[net]\ninputs=256\n[rnn]\noutput=24\n[connected]\noutput=256\n[softmax]\n' > stop.cfg
+stopcache="$WORK/stopcache"
+RNNC_CACHE="$stopcache" "$RNNC" stop.cfg -o stopped --no-check 2>/dev/null &
+rnnc_pid=$!
+for _ in $(seq 300); do compgen -G "$stopcache/*.build.$rnnc_pid" >/dev/null && break; sleep 0.1; done
+compgen -G "$stopcache/*.build.$rnnc_pid" >/dev/null || fail "no build folder appeared"
+sleep 1  # the compiler is running now
+kill -TERM "$rnnc_pid"
+rc=0
+wait "$rnnc_pid" || rc=$?
+[ "$rc" -eq 143 ] || fail "rnnc stopped by SIGTERM exited $rc, not 143"
+sleep 0.5
+! compgen -G "$stopcache/*.build.*" >/dev/null || { ls "$stopcache"; fail "a stopped rnnc left its build folder"; }
+! pgrep -f "$stopcache/" >/dev/null || fail "the compiler rnnc ran is still running after rnnc was stopped"
+[ ! -e stopped ] || fail "a stopped rnnc wrote its program"
+echo "ok   rnnc stopped mid-build: compiler stopped, build folder removed, exit 143"
 echo "build errors: ok"
