@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "error.h"
 
@@ -244,38 +245,45 @@ RNNC_BASELINE_ISA inline void check_cpu_or_exit(const HostNeeds& need) {
 #endif  // RNNC_HOST_X86
 
 // Bytes as "1.5 GB".
-inline void host_check_bytes(char* buf, size_t size, unsigned long long bytes) {
-  std::snprintf(buf, size, "%.1f GB", double(bytes) / 1e9);
+inline std::string host_check_gb(unsigned long long bytes) { return strprintf("%.1f GB", double(bytes) / 1e9); }
+
+// Why COMMAND cannot run on a machine with PHYSICAL bytes of memory and an
+// address-space limit of AS_LIMIT bytes (0: none), or "" when it fits (or is
+// not a command that holds the model).
+inline std::string host_memory_refusal(const HostNeeds& need, const char* command, unsigned long long physical,
+                                       unsigned long long as_limit) {
+  const bool trains = !std::strcmp(command, "train") || !std::strcmp(command, "gradcheck");
+  const bool infers = !std::strcmp(command, "generate") || !std::strcmp(command, "valid") ||
+                      !std::strcmp(command, "probs") || !std::strcmp(command, "init");
+  if (!trains && !infers) return "";
+  const unsigned long long wanted = trains ? need.train_bytes : need.weight_bytes;
+  unsigned long long has = physical;
+  const char* what = "this machine has";
+  if (as_limit && (has == 0 || as_limit < has)) {
+    has = as_limit;
+    what = "its address space is limited (ulimit -v) to";
+  }
+  if (has == 0 || wanted <= has) return "";
+  if (trains)
+    return strprintf(
+        "%s: training needs about %s (weights, gradients, momentum and one batch's activations) but %s %s; "
+        "lower batch or time_steps in the cfg, or train on a larger machine",
+        need.program, host_check_gb(wanted).c_str(), what, host_check_gb(has).c_str());
+  return strprintf("%s: %s needs about %s for the weights and their prepared copy but %s %s; run it on a larger machine",
+                   need.program, command, host_check_gb(wanted).c_str(), what, host_check_gb(has).c_str());
 }
 
 // Exits with one line when the command in ARGV needs more memory than this
 // machine has (physical memory, or less under ulimit -v); returns otherwise.
 inline void check_host_memory(const HostNeeds& need, int argc, char** argv) {
   if (argc < 2) return;
-  const char* cmd = argv[1];
-  const bool trains = !std::strcmp(cmd, "train") || !std::strcmp(cmd, "gradcheck");
-  const bool infers = !std::strcmp(cmd, "generate") || !std::strcmp(cmd, "valid") || !std::strcmp(cmd, "probs") ||
-                      !std::strcmp(cmd, "init");
-  if (!trains && !infers) return;
-  const unsigned long long wanted = trains ? need.train_bytes : need.weight_bytes;
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  unsigned long long has = pages > 0 && page > 0 ? (unsigned long long)pages * (unsigned long long)page : 0;
-  const char* what = "this machine has";
+  unsigned long long physical = pages > 0 && page > 0 ? (unsigned long long)pages * (unsigned long long)page : 0;
+  unsigned long long as_limit = 0;
   struct rlimit lim;
-  if (getrlimit(RLIMIT_AS, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY && (has == 0 || lim.rlim_cur < has)) {
-    has = lim.rlim_cur;
-    what = "its address space is limited (ulimit -v) to";
-  }
-  if (has == 0 || wanted <= has) return;
-  char need_text[32], has_text[32];
-  host_check_bytes(need_text, sizeof need_text, wanted);
-  host_check_bytes(has_text, sizeof has_text, has);
-  if (trains)
-    fail("%s: training needs about %s (weights, gradients, momentum and one batch's activations) but %s %s; "
-         "lower batch or time_steps in the cfg, or train on a larger machine",
-         need.program, need_text, what, has_text);
-  fail("%s: %s needs about %s for the weights and their prepared copy but %s %s; run it on a larger machine",
-       need.program, cmd, need_text, what, has_text);
+  if (getrlimit(RLIMIT_AS, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) as_limit = lim.rlim_cur;
+  std::string refusal = host_memory_refusal(need, argv[1], physical, as_limit);
+  if (!refusal.empty()) fail("%s", refusal.c_str());
 }
 
 }  // namespace rnnc

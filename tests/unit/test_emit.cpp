@@ -11,6 +11,7 @@
 #include "driver/build.h"
 #include "emit/names.h"
 #include "ir/lower.h"
+#include "rnnc/host_check.h"
 
 using namespace rnnc;
 
@@ -111,4 +112,21 @@ TEST_CASE("build flags: --march, --cxxflags words, and what the Clang check gets
   CHECK_THROWS_AS(check_march_name("a b"), CompileError);
   CHECK_THROWS_AS(check_march_name("-O0"), CompileError);
   CHECK_THROWS_AS(check_march_name(""), CompileError);
+}
+
+TEST_CASE("host check: a command whose memory does not fit is refused in one line") {
+  rnnc::HostNeeds need = {"m", "native", 3000000000ull, 40000000000ull};
+  const unsigned long long gb = 1000000000ull;
+  CHECK(rnnc::host_memory_refusal(need, "generate", 16 * gb, 0) == "");
+  CHECK(rnnc::host_memory_refusal(need, "generate", 2 * gb, 0) ==
+        "m: generate needs about 3.0 GB for the weights and their prepared copy but this machine has 2.0 GB; run it "
+        "on a larger machine");
+  CHECK(rnnc::host_memory_refusal(need, "train", 16 * gb, 0).find(
+            "m: training needs about 40.0 GB (weights, gradients, momentum and one batch's activations) but this "
+            "machine has 16.0 GB; lower batch or time_steps") == 0);
+  CHECK(rnnc::host_memory_refusal(need, "train", 64 * gb, 0) == "");
+  CHECK(rnnc::host_memory_refusal(need, "valid", 64 * gb, 1 * gb).find("limited (ulimit -v) to 1.0 GB") !=
+        std::string::npos);
+  CHECK(rnnc::host_memory_refusal(need, "--help", 1, 0) == "");  // not a command that holds the model
+  CHECK(rnnc::host_memory_refusal(need, "init", 0, 0) == "");     // memory unknown: no refusal
 }
