@@ -1,5 +1,5 @@
 // Which matrix product wins at the shapes training and generate -n run:
-// rnnc's own kernels (runtime/rnnc/train/gemm.h and batch_kernels.h, what the
+// rnnc's own kernels (runtime/rnnc/gemm.h and batch_kernels.h, what the
 // generated programs use) or OpenBLAS's sgemm, both on every core. Prints one
 // row per shape with GFLOP/s of each.
 // Built and run by bench/run.sh:  g++ -O3 -march=native -I runtime ... -lopenblas
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "rnnc/batch_kernels.h"
-#include "rnnc/train/gemm.h"
+#include "rnnc/gemm.h"
 
 namespace {
 
@@ -47,7 +47,7 @@ int main() {
       {"rnn.train: weight gradient 1024 x 1024 over 2048 rows", 1024, 1024, 2048, true},
   };
   // "programs use": what a generated program runs at this shape when rnnc
-  // linked OpenBLAS into it (train/gemm.h's blas_wins; models with sub-layers
+  // linked OpenBLAS into it (gemm.h's blas_wins; models with sub-layers
   // 512 wide or more), else rnnc's kernels everywhere.
   std::printf("| %-54s | %12s | %16s | %9s | %13s |\n", "product (M x N <- K)", "rnnc GFLOP/s", "OpenBLAS GFLOP/s",
               "rnnc/BLAS", "programs use");
@@ -61,19 +61,19 @@ int main() {
     double ours, blas;
     if (s.tn) {
       // A is stored [K][M] here, as a delta matrix is.
-      ours = seconds_per_call([&] { rnnc::train::gemm_tn_acc(M, N, K, A.data(), B.data(), C.data()); });
+      ours = seconds_per_call([&] { rnnc::gemm_tn_acc(M, N, K, A.data(), B.data(), C.data()); });
       blas = seconds_per_call([&] {
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, N, K, 1, A.data(), M, B.data(), N, 1, C.data(), N);
       });
     } else {
-      ours = seconds_per_call([&] { rnnc::train::gemm_nn(M, N, K, A.data(), B.data(), C.data(), false); });
+      ours = seconds_per_call([&] { rnnc::gemm_nn(M, N, K, A.data(), B.data(), C.data(), false); });
       blas = seconds_per_call([&] {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1, A.data(), K, B.data(), N, 0, C.data(), N);
       });
     }
     const double flop = 2.0 * M * N * K;
     std::printf("| %-54s | %12.1f | %16.1f | %9.0f%% | %13s |\n", s.what, flop / ours / 1e9, flop / blas / 1e9,
-                100 * blas / ours, rnnc::train::blas_wins(M, N, K) ? "OpenBLAS" : "rnnc");
+                100 * blas / ours, rnnc::blas_wins(M, N, K) ? "OpenBLAS" : "rnnc");
   }
   // generate -n 32 of cfg/rnn.cfg: each step multiplies its nine 1024 x 1024
   // weight matrices (36 MB, more than the L3) by 32 sample columns; rnnc reads

@@ -1,7 +1,7 @@
 // Inference for n independent samples at once (generate -n N): every weight
 // read serves all n. Activations are feature-major ([features][n], one
 // column per sample), so that each layer is one product W X with the
-// register-blocked micro-kernel of train/gemm.h, then a pointwise pass.
+// register-blocked micro-kernel of gemm.h, then a pointwise pass.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 
 #include "activations.h"
 #include "inference_kernels.h"
-#include "train/gemm.h"
+#include "gemm.h"
 
 namespace rnnc {
 
@@ -85,16 +85,16 @@ constexpr int kPanelPrefetch = 512;
 // last one padded with zero rows.
 template <class V>
 inline void pack_panels(const V& w, int out, V& panels) {
-  constexpr int MR = train::kSimdRows;
+  constexpr int MR = kSimdRows;
   const int in = static_cast<int>(w.size() / out);
   panels.assign(size_t(out + MR - 1) / MR * MR * in, typename V::value_type(0));
   for (int i = 0; i < out; i += MR)
-    train::pack_rows<MR>(w.data() + size_t(i) * in, in, 1, std::min(MR, out - i), in, panels.data() + size_t(i) * in);
+    pack_rows<MR>(w.data() + size_t(i) * in, in, 1, std::min(MR, out - i), in, panels.data() + size_t(i) * in);
 }
 #endif
 
 // Lays the weights out as the batch micro-kernel reads them: rows in blocks
-// of train::kSimdRows, each block k-major ([OUT/MR][IN][MR]). The kernel
+// of kSimdRows, each block k-major ([OUT/MR][IN][MR]). The kernel
 // then reads one contiguous stream per block instead of MR streams a whole
 // row apart, which the prefetchers keep ahead of the FMAs when the weights
 // come from memory. Called by reset_batch, in either precision.
@@ -116,21 +116,21 @@ inline void prepare_batch_weights(InferenceDense& d) {
 // Z = W X from its float panel P ([IN][MR]); the first column pass asks for
 // the lines at `ahead` as it goes.
 template <int IN>
-inline void panel_block(const float* P, const float* X, float* Z, int n, int rows, train::Prefetch ahead) {
-  constexpr int MR = train::kSimdRows, NR = 2 * train::Vec::kWidth;
+inline void panel_block(const float* P, const float* X, float* Z, int n, int rows, Prefetch ahead) {
+  constexpr int MR = kSimdRows, NR = 2 * Vec::kWidth;
   float spill[MR * NR];  // the padded rows of the last block land here
   int j = 0;
   for (; j + NR <= n; j += NR) {
     float* C = rows == MR ? Z + j : spill;
     const ptrdiff_t ldc = rows == MR ? n : NR;
     if (j == 0)
-      train::micro_kernel_simd<MR, float, true>(IN, P, 1, MR, X + j, n, C, ldc, false, ahead);
+      micro_kernel_simd<MR, float, true>(IN, P, 1, MR, X + j, n, C, ldc, false, ahead);
     else
-      train::micro_kernel_simd<MR, float>(IN, P, 1, MR, X + j, n, C, ldc, false);
+      micro_kernel_simd<MR, float>(IN, P, 1, MR, X + j, n, C, ldc, false);
     if (rows < MR)
       for (int r = 0; r < rows; ++r) std::memcpy(Z + size_t(r) * n + j, spill + r * NR, sizeof(float) * NR);
   }
-  if (j < n) train::edge_kernel(rows, n - j, IN, P, 1, MR, X + j, n, Z + j, n, false);
+  if (j < n) edge_kernel(rows, n - j, IN, P, 1, MR, X + j, n, Z + j, n, false);
 }
 
 // Rows i0..i1 (i0 a multiple of kSimdRows) of Z[OUT][n] = W X from the
@@ -141,7 +141,7 @@ inline void panel_block(const float* P, const float* X, float* Z, int n, int row
 template <int IN, class T>
 inline void panel_product_rows(const InferenceDense& d, const T* X, T* Z, int n, int i0, int i1) {
   static_assert(sizeof(T) == 4, "float panels");
-  constexpr int MR = train::kSimdRows;
+  constexpr int MR = kSimdRows;
   const size_t block = size_t(IN) * MR;
   thread_local std::vector<float> widened;
   widened.resize(block);
@@ -168,14 +168,14 @@ template <int IN>
 inline void batch_product_rows(const InferenceDense& d, const real* X, real* Z, int n, int i0, int i1) {
 #if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
   if constexpr (kBatchPanels) {
-    if ((!d.panels.empty() || !d.panels_bf16.empty()) && i0 % train::kSimdRows == 0) {
+    if ((!d.panels.empty() || !d.panels_bf16.empty()) && i0 % kSimdRows == 0) {
       panel_product_rows<IN>(d, X, Z, n, i0, i1);
       return;
     }
   }
 #endif
   if (d.w_bf16.empty()) {
-    train::gemm_rows(i0, i1, n, IN, d.w.data(), IN, 1, X, Z, false);
+    gemm_rows(i0, i1, n, IN, d.w.data(), IN, 1, X, Z, false);
     return;
   }
   if constexpr (sizeof(real) == 4) {
@@ -189,10 +189,10 @@ inline void batch_product_rows(const InferenceDense& d, const real* X, real* Z, 
       const int m = std::min(CHUNK, i1 - i);
       const uint16_t* w = d.w_bf16.data() + size_t(i) * IN;
       for (size_t e = 0; e < size_t(m) * IN; ++e) rows[e] = from_bf16(w[e]);
-      train::gemm_rows(0, m, n, IN, rows.data(), IN, 1, X, Z + size_t(i) * n, false);
+      gemm_rows(0, m, n, IN, rows.data(), IN, 1, X, Z + size_t(i) * n, false);
     }
   } else {
-    train::gemm_rows(i0, i1, n, IN, d.w_bf16.data(), IN, 1, X, Z, false);
+    gemm_rows(i0, i1, n, IN, d.w_bf16.data(), IN, 1, X, Z, false);
   }
 }
 

@@ -12,7 +12,7 @@
 #include "bf16.h"
 #include "huge_pages.h"
 #include "params.h"
-#include "train/threads.h"
+#include "threads.h"
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>

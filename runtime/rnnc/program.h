@@ -24,7 +24,7 @@
 #include "error.h"
 #include "files.h"
 #include "flags.h"
-#include "train/threads.h"
+#include "threads.h"
 #include "inference_kernels.h"
 #include "random.h"
 #include "sample_output.h"

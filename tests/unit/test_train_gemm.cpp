@@ -1,4 +1,4 @@
-// The training products (runtime/rnnc/train/gemm.h: register-blocked
+// The training products (runtime/rnnc/gemm.h: register-blocked
 // micro-kernels, the packed path for a transposed A, edges, the thread
 // split) against a plain triple loop that sums in the same k order with
 // the same fused multiply-add: they must agree bit for bit.
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "rnnc/random.h"
-#include "rnnc/train/gemm.h"
+#include "rnnc/gemm.h"
 
 using namespace rnnc;
 
@@ -26,7 +26,7 @@ void plain_gemm(int M, int N, int K, const real* A, ptrdiff_t ai, ptrdiff_t ak, 
   for (int i = 0; i < M; ++i)
     for (int j = 0; j < N; ++j) {
       real c = accumulate ? C[size_t(i) * N + j] : real(0);
-      for (int k = 0; k < K; ++k) c = train::fmadd(A[i * ai + k * ak], B[size_t(k) * N + j], c);
+      for (int k = 0; k < K; ++k) c = fmadd(A[i * ai + k * ak], B[size_t(k) * N + j], c);
       C[size_t(i) * N + j] = c;
     }
 }
@@ -51,14 +51,14 @@ TEST_CASE("gemm_nn and gemm_tn_acc equal the plain loop bit for bit") {
     std::vector<real> C0 = random_matrix(size_t(s.M) * s.N, g);
 
     std::vector<real> fast = C0, plain = C0;
-    train::gemm_nn(s.M, s.N, s.K, A.data(), B.data(), fast.data(), false);
+    gemm_nn(s.M, s.N, s.K, A.data(), B.data(), fast.data(), false);
     plain_gemm(s.M, s.N, s.K, A.data(), s.K, 1, B.data(), plain.data(), false);
     CHECK(fast == plain);
 
     // A as [K][M] (a delta matrix), read transposed, accumulating into C.
     fast = C0;
     plain = C0;
-    train::gemm_tn_acc(s.M, s.N, s.K, A.data(), B.data(), fast.data());
+    gemm_tn_acc(s.M, s.N, s.K, A.data(), B.data(), fast.data());
     plain_gemm(s.M, s.N, s.K, A.data(), 1, s.M, B.data(), plain.data(), true);
     CHECK(fast == plain);
   }

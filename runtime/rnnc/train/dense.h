@@ -12,8 +12,8 @@
 
 #include "../activations.h"
 #include "../params.h"
-#include "gemm.h"
-#include "threads.h"
+#include "../gemm.h"
+#include "../threads.h"
 
 namespace rnnc::train {
 

@@ -1,4 +1,4 @@
-// The matrix products training needs, row-major. A register-blocked
+// The matrix products of every mode (training, generate -n), row-major. A register-blocked
 // micro-kernel (MR rows x NR columns of C held in registers across the whole
 // K loop) does the work; each element of C still sums its K products in
 // index order, so results are deterministic and the same on every run.
@@ -11,8 +11,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "../bf16.h"
-#include "../params.h"
+#include "bf16.h"
+#include "params.h"
 #include "threads.h"
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
@@ -34,7 +34,7 @@
 #define RNNC_GEMM_AVX2 1
 #endif
 
-namespace rnnc::train {
+namespace rnnc {
 
 // fused multiply-add: one rounding, one instruction with -march=native.
 inline float fmadd(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
@@ -344,4 +344,4 @@ inline void transpose(int rows, int cols, const real* W, real* WT) {
     for (int j = 0; j < cols; ++j) WT[static_cast<size_t>(j) * rows + i] = W[static_cast<size_t>(i) * cols + j];
 }
 
-}  // namespace rnnc::train
+}  // namespace rnnc
