@@ -17,6 +17,7 @@
 #include "format/format.h"
 #include "ir/lower.h"
 #include "passes/plan.h"
+#include "rnnc/vocabulary.h"  // kBlasMinWidth
 
 namespace {
 
@@ -38,6 +39,7 @@ const char* kUsage =
     "  --no-check       do not check the emitted C++ with Clang before building it\n"
     "  --no-cache       rebuild even if this exact program was built before\n"
     "  -v               say what is run\n";
+static_assert(rnnc::kBlasMinWidth == 512, "--no-blas's line in the usage names the width");
 
 struct Args {
   std::string cfg, output, emit_dir, cxx, march = "native", cxxflags;

@@ -16,6 +16,7 @@
 
 #include "diag.h"
 #include "emit/embedded.h"
+#include "rnnc/vocabulary.h"  // kBlasMinWidth
 
 namespace fs = std::filesystem;
 
@@ -293,7 +294,7 @@ void check_march_known(const std::string& cxx, const std::string& arch) {
 bool model_wants_blas(const Model& m) {
   for (const Layer& l : m.layers)
     for (const Dense& d : l.dense)
-      if (d.in >= 512 && d.out >= 512) return true;
+      if (d.in >= kBlasMinWidth && d.out >= kBlasMinWidth) return true;
   return false;
 }
 

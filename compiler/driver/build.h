@@ -20,8 +20,8 @@ struct BuildOptions {
 };
 
 // Whether the model has products big enough for OpenBLAS to beat rnnc's own
-// kernels in training (runtime/rnnc/train/gemm.h's blas_wins): a sub-layer
-// at least 512 wide in and out.
+// kernels in training (runtime/rnnc/gemm.h's blas_wins): a sub-layer at least
+// kBlasMinWidth (rnnc/vocabulary.h) wide in and out.
 bool model_wants_blas(const Model& m);
 
 // The static OpenBLAS the host compiler would link (libopenblas.a on its

@@ -74,11 +74,24 @@ class Emitter {
     return out;
   }
 
+  // ModelInfo's fields, one assignment each (the template wraps them in a
+  // lambda): named, so that no value lands in the wrong field, in plain C++17.
   std::string info() const {
-    // The backend names the instruction sets the compiler was allowed (rnnc/host_check.h's RNNC_BUILT_ISA).
-    return fmt::format("{{{}, {}, kInputs, {}ull, {}ull, {}, {} RNNC_BUILT_ISA \")\"}}", string_literal(m_.name),
-                       string_literal(m_.cfg_path), m_.init_rand_calls(), m_.parameters(), string_literal(m_.summary()),
-                       string_literal("cpu fp32, built for -march=" + o_.march + " ("));
+    std::string s;
+    auto field = [&](const char* name, const std::string& value) { s += fmt::format("      m.{} = {};\n", name, value); };
+    field("name", string_literal(m_.name));
+    field("cfg", string_literal(m_.cfg_path));
+    field("inputs", "kInputs");
+    field("init_rand_calls", fmt::format("{}ull", m_.init_rand_calls()));
+    field("parameters", fmt::format("{}ull", m_.parameters()));
+    field("summary", string_literal(m_.summary()));
+    // The instruction sets the compiler was allowed (rnnc/host_check.h's RNNC_BUILT_ISA).
+    field("backend", string_literal("built for -march=" + o_.march + " (") + " RNNC_BUILT_ISA \")\"");
+    int sublayers = 0;
+    for (const Layer& l : m_.layers) sublayers += static_cast<int>(l.dense.size());
+    field("sublayers", std::to_string(sublayers));
+    field("bf16_sublayers", std::to_string(prepared_));
+    return s;
   }
 
   // main(), after the checks that this machine can run the program at all
@@ -90,7 +103,15 @@ class Emitter {
         "namespace {{\n"
         "// What the program needs of the machine: the CPU it was built for and memory (bytes) for\n"
         "// inference and for training.\n"
-        "constexpr rnnc::HostNeeds kHostNeeds = {{{}, {}, {}ull, {}ull}};\n"
+        "constexpr rnnc::HostNeeds host_needs() {{\n"
+        "  rnnc::HostNeeds n{{}};\n"
+        "  n.program = {};\n"
+        "  n.march = {};\n"
+        "  n.weight_bytes = {}ull;\n"
+        "  n.train_bytes = {}ull;\n"
+        "  return n;\n"
+        "}}\n"
+        "constexpr rnnc::HostNeeds kHostNeeds = host_needs();\n"
         "}}  // namespace\n"
         "RNNC_CHECK_CPU_AT_START(kHostNeeds)\n\n"
         "int main(int argc, char** argv) {{\n"
@@ -107,7 +128,7 @@ class Emitter {
     if (l.index == 0) {
       constants_ += fmt::format("constexpr int kInputs = {};  // bytes the model reads\n", m_.net.inputs);
       constants_ += fmt::format("constexpr int kTimeSteps = {};  // characters per stream in a training batch\n", m_.net.time_steps);
-      constants_ += fmt::format("constexpr int kStreams = {};  // text streams per batch (batch / time_steps)\n", m_.net.streams());
+      constants_ += fmt::format("constexpr int kStreams = {};  // text streams per batch (batch / time_steps)\n", m_.net.streams);
       constants_ += "constexpr int kRows = kTimeSteps * kStreams;\n";
       constants_ += "constexpr int kBatch = kRows;  // darknet's effective batch\n";
     }
@@ -117,9 +138,9 @@ class Emitter {
     std::string out_const = fmt::format("k{}Out", C);
 
     for (const Dense& d : l.dense) {
-      std::string din = d.in == l.inputs ? fmt::format("k{}In", C) : out_const;
-      params_ += fmt::format("    rnnc::DenseParams {}{{\"{}\", {}, {}, {}}};\n", member_name(d), d.name, din, out_const,
-                             d.batch_norm ? "true" : "false");
+      std::string din = d.input == DenseInput::LayerInput ? fmt::format("k{}In", C) : out_const;
+      params_ += fmt::format("    rnnc::DenseParams {}{{\"{}\", {}, {}, /*batch_norm=*/{}}};\n", member_name(d), d.name,
+                             din, out_const, d.batch_norm ? "true" : "false");
       file_order_.push_back("&params." + member_name(d));
     }
     for (int b : l.build_order) build_order_.push_back("&params." + member_name(l.dense[b]));
@@ -235,6 +256,7 @@ class Emitter {
   }
 
   void fold(const Dense& d, bool gather) {
+    ++prepared_;  // -precision bf16 stores these weights in bf16 (rnnc/inference_kernels.h apply_precision)
     members_ += fmt::format("  rnnc::InferenceDense folded_{};  // {}{}\n", member_name(d), d.batch_norm ? "batch norm folded in" : "no batch norm",
                             gather ? ", stored [in][out] for the gather" : "");
     prepare_ += fmt::format("    folded_{0} = rnnc::{1}(params.{0});\n", member_name(d), gather ? "prepare_gather" : "prepare_dense");
@@ -272,6 +294,7 @@ class Emitter {
   const EmitOptions& o_;
   std::string constants_, params_, members_, prepare_, reset_, step_, prev_y_, prev_out_const_;
   std::vector<std::string> file_order_, build_order_;
+  int prepared_ = 0;  // sub-layers whose weights are prepared for inference (InferenceDense)
 };
 
 }  // namespace

@@ -9,37 +9,43 @@ namespace rnnc {
 
 namespace {
 
-const char* policy_enum(Policy p) {
-  switch (p) {
-    case Policy::Constant: return "Constant";
-    case Policy::Step: return "Step";
-    case Policy::Steps: return "Steps";
-    case Policy::Exp: return "Exp";
-    case Policy::Poly: return "Poly";
-    case Policy::Sig: return "Sig";
-    case Policy::Random: return "Random";
-  }
-  return "Constant";
-}
-
+// The [net] options, one assignment per field of rnnc::NetConfig
+// (rnnc/vocabulary.h): named, so that no value can land in the wrong field,
+// and plain C++17 (designated initialisers are C++20's).
 std::string net_config(const Model& m) {
   const NetOptions& n = m.net;
   std::vector<std::string> steps, scales;
   for (int s : n.steps) steps.push_back(std::to_string(s));
   for (float s : n.scales) scales.push_back(float_literal(s));
+  const PolicyName& policy = policy_name(n.policy);
   std::string s;
-  s += "  static const rnnc::train::NetConfig& net_config() {\n";
-  s += "    static const rnnc::train::NetConfig c = {\n";
-  s += fmt::format("        kBatch, {}, kTimeSteps, kStreams,  // batch, subdivisions, time_steps, streams\n", n.subdivisions);
-  s += fmt::format("        {}, {}, {},  // learning_rate, momentum, decay\n", float_literal(n.learning_rate), float_literal(n.momentum), float_literal(n.decay));
-  s += fmt::format("        {}, rnnc::train::Policy::{},  // max_batches, policy={}\n", n.max_batches,
-                   policy_enum(n.policy), policy_name(n.policy));
-  s += fmt::format("        {{{}}}, {{{}}},  // steps, scales\n", fmt::join(steps, ", "), fmt::join(scales, ", "));
-  s += fmt::format("        {}, {}, {}, {}, {},  // step, scale, gamma, power, burn_in\n", n.step, float_literal(n.scale),
-                   float_literal(n.gamma), float_literal(n.power), n.burn_in);
-  s += fmt::format("        {}, {}, {}, {}}};  // adam, B1, B2, eps\n", n.adam ? "true" : "false", float_literal(n.B1),
-                   float_literal(n.B2), float_literal(n.eps));
-  s += "    return c;\n  }\n";
+  s += "  static const rnnc::NetConfig& net_config() {\n";
+  s += "    static const rnnc::NetConfig c = [] {\n";
+  s += "      rnnc::NetConfig n;\n";
+  auto field = [&](const char* name, const std::string& value, const std::string& note = "") {
+    s += fmt::format("      n.{} = {};{}\n", name, value, note.empty() ? "" : "  // " + note);
+  };
+  field("batch", "kBatch");
+  field("subdivisions", std::to_string(n.subdivisions));
+  field("time_steps", "kTimeSteps");
+  field("streams", "kStreams");
+  field("learning_rate", float_literal(n.learning_rate));
+  field("momentum", float_literal(n.momentum));
+  field("decay", float_literal(n.decay));
+  field("max_batches", std::to_string(n.max_batches));
+  field("policy", fmt::format("rnnc::Policy::{}", policy.enumerator), fmt::format("policy={}", policy.cfg));
+  field("steps", fmt::format("{{{}}}", fmt::join(steps, ", ")));
+  field("scales", fmt::format("{{{}}}", fmt::join(scales, ", ")));
+  field("step", std::to_string(n.step));
+  field("scale", float_literal(n.scale));
+  field("gamma", float_literal(n.gamma));
+  field("power", float_literal(n.power));
+  field("burn_in", std::to_string(n.burn_in));
+  field("adam", n.adam ? "true" : "false");
+  field("B1", float_literal(n.B1));
+  field("B2", float_literal(n.B2));
+  field("eps", float_literal(n.eps));
+  s += "      return n;\n    }();\n    return c;\n  }\n";
   return s;
 }
 

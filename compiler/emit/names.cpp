@@ -15,7 +15,7 @@ std::string member_name(const Dense& d) {
   return s;
 }
 
-std::string act_enum(Activation a) { return fmt::format("rnnc::Act::{}", activation_enum_name(a)); }
+std::string act_enum(Act a) { return fmt::format("rnnc::Act::{}", act_name(a).enumerator); }
 
 std::string float_literal(float v) {
   // C++ has no literal for these: the cfg reader refuses such values, so one here is a bug.

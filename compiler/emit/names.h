@@ -8,7 +8,7 @@
 namespace rnnc {
 
 std::string member_name(const Dense& d);          // "rnn0.input" -> "rnn0_input"
-std::string act_enum(Activation a);               // "rnnc::Act::Leaky"
+std::string act_enum(Act a);                      // "rnnc::Act::Leaky"
 std::string float_literal(float v);               // 0.1 -> "0.1f", 1 -> "1.0f"
 std::string camel(const std::string& name);       // "rnn0" -> "Rnn0", for constant names
 

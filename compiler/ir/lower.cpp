@@ -128,13 +128,13 @@ class Options {
   const CfgSection& s_;
 };
 
-Activation read_activation(const Options& o, const char* def) {
+Act read_activation(const Options& o, const char* def) {
   std::string name = o.str("activation", def);
-  auto a = activation_from_name(name);
+  const ActName* a = find_act(name.c_str());
   if (!a)
     throw CompileError(o.loc_of("activation"),
                        fmt::format("unknown activation '{}'; darknet's are: {}", name, all_activation_names()));
-  return *a;
+  return a->act;
 }
 
 NetOptions read_net(const Options& o) {
@@ -158,6 +158,7 @@ NetOptions read_net(const Options& o) {
                                    batch, n.time_steps, rows, streams, n.time_steps, kMaxBatchRowsText, kMaxBatchRows));
   }
   n.batch = static_cast<int>(rows);
+  n.streams = static_cast<int>(streams);
   n.adam = o.flag("adam", false);
   if (n.adam) {
     n.B1 = o.real("B1", .9f);
@@ -175,12 +176,14 @@ NetOptions read_net(const Options& o) {
   if (n.inputs <= 0)
     throw CompileError(o.loc_of("inputs"), "[net] needs inputs= (256 for a char-RNN over bytes)");
   std::string policy = o.str("policy", "constant");
-  auto p = policy_from_name(policy);
-  if (!p)
+  const PolicyName* p = find_policy(policy.c_str());
+  if (!p) {
+    std::vector<std::string> names;
+    for (const PolicyName& x : kPolicyNames) names.push_back(x.cfg);
     throw CompileError(o.loc_of("policy"),
-                       fmt::format("unknown policy '{}'; darknet's are constant, step, steps, exp, poly, sigmoid, random",
-                                   policy));
-  n.policy = *p;
+                       fmt::format("unknown policy '{}'; darknet's are {}", policy, fmt::join(names, ", ")));
+  }
+  n.policy = p->policy;
   n.burn_in = o.integer("burn_in", 0);
   if (n.burn_in < 0) throw CompileError(o.loc_of("burn_in"), fmt::format("burn_in must be 0 or more, got {}", n.burn_in));
   n.power = o.real("power", 4);
@@ -229,8 +232,11 @@ void check_weight_matrices(const Layer& l, const Options& o) {
                                    int64_t(largest->in) * largest->out, kMaxTensorElementsText));
 }
 
-Dense dense(const std::string& layer, const char* role, int in, int out, bool bn, Activation a) {
-  return Dense{role[0] ? layer + "." + role : layer, in, out, bn, a};
+// A sub-layer of l named after its role in it ("rnn0.self"), reading what
+// `input` says: its size follows from that, so size and role cannot disagree.
+Dense dense(const Layer& l, const char* role, DenseInput input, bool bn, Act a) {
+  const int in = input == DenseInput::State ? l.outputs : l.inputs;
+  return Dense{role[0] ? l.name + "." + role : l.name, in, l.outputs, bn, a, input};
 }
 
 }  // namespace
@@ -247,6 +253,7 @@ Model lower(const CfgFile& cfg, Diagnostics& diags) {
   m.net = read_net(net_opts);
   net_opts.report_unused(diags);
 
+  constexpr DenseInput X = DenseInput::LayerInput, H = DenseInput::State;
   int inputs = m.net.inputs;
   for (size_t i = 1; i < cfg.sections.size(); ++i) {
     const CfgSection& s = cfg.sections[i];
@@ -263,9 +270,9 @@ Model lower(const CfgFile& cfg, Diagnostics& diags) {
       l.activation = read_activation(o, "logistic");
       l.batch_normalize = o.flag("batch_normalize", false);
       l.shortcut = o.flag("shortcut", false);
-      l.dense = {dense(l.name, "input", inputs, l.outputs, l.batch_normalize, l.activation),
-                 dense(l.name, "self", l.outputs, l.outputs, l.batch_normalize, l.activation),
-                 dense(l.name, "output", l.outputs, l.outputs, l.batch_normalize, l.activation)};
+      l.dense = {dense(l, "input", X, l.batch_normalize, l.activation),
+                 dense(l, "self", H, l.batch_normalize, l.activation),
+                 dense(l, "output", H, l.batch_normalize, l.activation)};
       l.build_order = {0, 1, 2};
     } else if (t == "connected" || t == "conn") {
       l.kind = LayerKind::Connected;
@@ -273,7 +280,7 @@ Model lower(const CfgFile& cfg, Diagnostics& diags) {
       l.outputs = o.positive("output", 1);
       l.activation = read_activation(o, "logistic");
       l.batch_normalize = o.flag("batch_normalize", false);
-      l.dense = {dense(l.name, "", inputs, l.outputs, l.batch_normalize, l.activation)};
+      l.dense = {dense(l, "", X, l.batch_normalize, l.activation)};
       l.build_order = {0};
     } else if (t == "softmax" || t == "soft") {
       l.kind = LayerKind::Softmax;
@@ -290,12 +297,11 @@ Model lower(const CfgFile& cfg, Diagnostics& diags) {
       l.outputs = o.positive("output", 1);
       l.batch_normalize = o.flag("batch_normalize", false);
       bool bn = l.batch_normalize;
-      auto lin = Activation::Linear;
+      auto lin = Act::Linear;
       // File order: wi wf wo wg (recurrent, on h), then ui uf uo ug (on x).
-      l.dense = {dense(l.name, "wi", l.outputs, l.outputs, bn, lin), dense(l.name, "wf", l.outputs, l.outputs, bn, lin),
-                 dense(l.name, "wo", l.outputs, l.outputs, bn, lin), dense(l.name, "wg", l.outputs, l.outputs, bn, lin),
-                 dense(l.name, "ui", inputs, l.outputs, bn, lin),    dense(l.name, "uf", inputs, l.outputs, bn, lin),
-                 dense(l.name, "uo", inputs, l.outputs, bn, lin),    dense(l.name, "ug", inputs, l.outputs, bn, lin)};
+      l.dense = {dense(l, "wi", H, bn, lin), dense(l, "wf", H, bn, lin), dense(l, "wo", H, bn, lin),
+                 dense(l, "wg", H, bn, lin), dense(l, "ui", X, bn, lin), dense(l, "uf", X, bn, lin),
+                 dense(l, "uo", X, bn, lin), dense(l, "ug", X, bn, lin)};
       l.build_order = {5, 4, 7, 6, 1, 0, 3, 2};  // uf ui ug uo wf wi wg wo
     } else if (t == "gru") {
       l.kind = LayerKind::Gru;
@@ -304,11 +310,10 @@ Model lower(const CfgFile& cfg, Diagnostics& diags) {
       l.batch_normalize = o.flag("batch_normalize", false);
       l.tanh = o.flag("tanh", false);
       bool bn = l.batch_normalize;
-      auto lin = Activation::Linear;
+      auto lin = Act::Linear;
       // File order: wz wr wh (recurrent), then uz ur uh (on x).
-      l.dense = {dense(l.name, "wz", l.outputs, l.outputs, bn, lin), dense(l.name, "wr", l.outputs, l.outputs, bn, lin),
-                 dense(l.name, "wh", l.outputs, l.outputs, bn, lin), dense(l.name, "uz", inputs, l.outputs, bn, lin),
-                 dense(l.name, "ur", inputs, l.outputs, bn, lin),    dense(l.name, "uh", inputs, l.outputs, bn, lin)};
+      l.dense = {dense(l, "wz", H, bn, lin), dense(l, "wr", H, bn, lin), dense(l, "wh", H, bn, lin),
+                 dense(l, "uz", X, bn, lin), dense(l, "ur", X, bn, lin), dense(l, "uh", X, bn, lin)};
       l.build_order = {3, 0, 4, 1, 5, 2};  // uz wz ur wr uh wh
     } else {
       throw CompileError(s.loc, fmt::format("unknown section [{}]; rnnc compiles [net], [rnn], [lstm], [gru], "
@@ -382,7 +387,7 @@ std::optional<int64_t> add_product(std::optional<int64_t> sum, int64_t a, int64_
 }  // namespace
 
 void check_model_limits(const Model& m) {
-  const int64_t rows = m.net.batch, streams = m.net.streams();
+  const int64_t rows = m.net.batch, streams = m.net.streams;
   for (const Layer& l : m.layers) {
     // A recurrent layer keeps its state for every step and one more
     // (the initial one): (time_steps + 1) x streams x output.
@@ -420,7 +425,7 @@ MemoryNeeds estimate_memory(const Model& m) {
   auto inference = add_product(0, params.value_or(-1), 2 * 4);
   auto training = add_product(0, params.value_or(-1), kTrainBytesPerParam + (m.net.adam ? kAdamBytesPerParam : 0));
   auto row_bytes = units ? checked_mul(*units, kTrainBytesPerRowUnit) : std::nullopt;
-  training = row_bytes ? add_product(training, int64_t(m.net.batch) + m.net.streams(), *row_bytes) : std::nullopt;
+  training = row_bytes ? add_product(training, int64_t(m.net.batch) + m.net.streams, *row_bytes) : std::nullopt;
   need.inference_bytes = inference ? uint64_t(*inference) : UINT64_MAX;
   need.training_bytes = training ? uint64_t(*training) : UINT64_MAX;
   return need;

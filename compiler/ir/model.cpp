@@ -4,60 +4,10 @@
 
 namespace rnnc {
 
-namespace {
-struct ActName {
-  Activation a;
-  const char* name;
-  const char* enum_name;
-};
-constexpr ActName kActs[] = {
-    {Activation::Logistic, "logistic", "Logistic"}, {Activation::Relu, "relu", "Relu"},
-    {Activation::Relie, "relie", "Relie"},          {Activation::Linear, "linear", "Linear"},
-    {Activation::Ramp, "ramp", "Ramp"},             {Activation::Tanh, "tanh", "Tanh"},
-    {Activation::Plse, "plse", "Plse"},             {Activation::Leaky, "leaky", "Leaky"},
-    {Activation::Elu, "elu", "Elu"},                {Activation::Loggy, "loggy", "Loggy"},
-    {Activation::Stair, "stair", "Stair"},          {Activation::Hardtan, "hardtan", "Hardtan"},
-    {Activation::Lhtan, "lhtan", "Lhtan"},          {Activation::Selu, "selu", "Selu"},
-};
-struct PolicyName {
-  Policy p;
-  const char* name;
-};
-constexpr PolicyName kPolicies[] = {
-    {Policy::Constant, "constant"}, {Policy::Step, "step"}, {Policy::Steps, "steps"}, {Policy::Exp, "exp"},
-    {Policy::Poly, "poly"},         {Policy::Sig, "sigmoid"}, {Policy::Random, "random"},
-};
-}  // namespace
-
-std::optional<Activation> activation_from_name(const std::string& name) {
-  for (auto& a : kActs)
-    if (name == a.name) return a.a;
-  return std::nullopt;
-}
-const char* activation_name(Activation a) {
-  for (auto& x : kActs)
-    if (x.a == a) return x.name;
-  return "?";
-}
-const char* activation_enum_name(Activation a) {
-  for (auto& x : kActs)
-    if (x.a == a) return x.enum_name;
-  return "?";
-}
 std::string all_activation_names() {
   std::string s;
-  for (auto& a : kActs) s += (s.empty() ? "" : ", ") + std::string(a.name);
+  for (const ActName& a : kActNames) s += (s.empty() ? "" : ", ") + std::string(a.cfg);
   return s;
-}
-std::optional<Policy> policy_from_name(const std::string& name) {
-  for (auto& p : kPolicies)
-    if (name == p.name) return p.p;
-  return std::nullopt;
-}
-const char* policy_name(Policy p) {
-  for (auto& x : kPolicies)
-    if (x.p == p) return x.name;
-  return "?";
 }
 
 const char* layer_kind_name(LayerKind k) {
@@ -92,7 +42,7 @@ std::string Model::summary() const {
     s += fmt::format(" {}", l.outputs);
     std::vector<std::string> notes;
     if (l.batch_normalize) notes.push_back("batch norm");
-    if (l.kind == LayerKind::Rnn || l.kind == LayerKind::Connected) notes.push_back(activation_name(l.activation));
+    if (l.kind == LayerKind::Rnn || l.kind == LayerKind::Connected) notes.push_back(act_name(l.activation).cfg);
     if (l.shortcut) notes.push_back("shortcut");
     if (l.tanh) notes.push_back("tanh");
     if (!notes.empty()) s += " (" + fmt::format("{}", fmt::join(notes, ", ")) + ")";

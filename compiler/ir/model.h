@@ -7,46 +7,33 @@
 #include <vector>
 
 #include "diag.h"
+#include "rnnc/vocabulary.h"
 
 namespace rnnc {
 
-// darknet's activations (activations.h), in its enum's order.
-enum class Activation { Logistic, Relu, Relie, Linear, Ramp, Tanh, Plse, Leaky, Elu, Loggy, Stair, Hardtan, Lhtan, Selu };
-std::optional<Activation> activation_from_name(const std::string& name);
-const char* activation_name(Activation a);         // "leaky"
-const char* activation_enum_name(Activation a);    // "Leaky", as runtime's rnnc::Act spells it
-std::string all_activation_names();                // for error messages
+// darknet's activations and learning-rate policies, and the [net] options, are
+// the runtime's own (rnnc/vocabulary.h): one definition for both sides.
+std::string all_activation_names();  // "logistic, relu, ...", for error messages
 
-enum class Policy { Constant, Step, Steps, Exp, Poly, Sig, Random };
-std::optional<Policy> policy_from_name(const std::string& name);
-const char* policy_name(Policy p);
-
-// [net]: training options with darknet's defaults.
-struct NetOptions {
-  int batch = 1;  // effective: cfg batch / subdivisions * time_steps, as darknet computes it
-  int subdivisions = 1;
-  int time_steps = 1;
+// [net]: the training options (darknet's defaults), and what only rnnc needs.
+struct NetOptions : NetConfig {
   int inputs = 0;
   SourceLoc inputs_loc;  // the inputs= line (or [net]'s), for errors about it
-  float learning_rate = .001f, momentum = .9f, decay = .0001f;
-  int max_batches = 0;
-  Policy policy = Policy::Constant;
-  std::vector<int> steps;
-  std::vector<float> scales;
-  int step = 1;
-  float scale = 1, gamma = 1, power = 4;
-  int burn_in = 0;
-  bool adam = false;
-  float B1 = .9f, B2 = .999f, eps = .0000001f;
-  int streams() const { return batch / time_steps; }
 };
+
+// What a sub-layer multiplies: the layer's input (x, or the one-hot character)
+// or the layer's own recurrent state h. Lowering sets it; the emitter names
+// the sub-layer's input size from it (kRnn1In or kRnn1Out), as the sizes
+// alone cannot tell the two apart when they are equal.
+enum class DenseInput { LayerInput, State };
 
 // One darknet connected layer: y = act(BN(W x) + b).
 struct Dense {
   std::string name;  // "rnn0.input": the layer's name and the sub-layer's role
   int in = 0, out = 0;
   bool batch_norm = false;
-  Activation activation = Activation::Linear;
+  Act activation = Act::Linear;
+  DenseInput input = DenseInput::LayerInput;
   int64_t parameters() const { return int64_t(in) * out + out + (batch_norm ? 3 * out : 0); }
 };
 
@@ -59,7 +46,7 @@ struct Layer {
   SourceLoc loc;     // the [section] line
   int index = 0;
   int inputs = 0, outputs = 0;
-  Activation activation = Activation::Logistic;
+  Act activation = Act::Logistic;
   bool batch_normalize = false;
   bool shortcut = false;     // [rnn]
   bool tanh = false;         // [gru]

@@ -6,6 +6,8 @@
 #pragma once
 #include <cmath>
 
+#include "vocabulary.h"  // Act
+
 namespace rnnc {
 
 // C's exp(): double, as darknet calls it (std::exp on a float would round to float).
@@ -27,8 +29,6 @@ inline void softmax_group(const T* in, int G, T temperature, T* out) {
   }
   for (int i = 0; i < G; ++i) out[i] /= sum;
 }
-
-enum class Act { Logistic, Relu, Relie, Linear, Ramp, Tanh, Plse, Leaky, Elu, Loggy, Stair, Hardtan, Lhtan, Selu };
 
 template <Act A, class T>
 inline T activate(T x) {

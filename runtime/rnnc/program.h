@@ -40,7 +40,10 @@ struct ModelInfo {
   uint64_t init_rand_calls;  // rand() calls darknet's weight init makes
   uint64_t parameters;
   const char* summary;  // one line: the layers
-  const char* backend;
+  const char* backend;  // what it was built for: "built for -march=native (AVX-512 ...)"
+  int sublayers;        // dense sub-layers in all
+  int bf16_sublayers;   // those whose inference weights -precision bf16 stores in bf16: the ones
+                        // the passes prepare; the plain reference kernels read the fp32 parameters
 };
 
 inline void print_usage(const ModelInfo& m, const char* argv0) {
@@ -69,10 +72,21 @@ inline void print_usage(const ModelInfo& m, const char* argv0) {
       m.name, m.cfg, m.summary, argv0, argv0, argv0, argv0, argv0, argv0);
 }
 
+// The weights' precision at run time (after read_precision_flag), for the
+// model line: what -precision asked for, where this model's kernels take it.
+inline std::string precision_in_use(const ModelInfo& m) {
+  if (weight_precision() != Precision::Bf16) return "fp32";
+  if (m.bf16_sublayers == 0) return "fp32 (-precision bf16 ignored: the plain reference kernels read fp32 weights)";
+  if (m.bf16_sublayers < m.sublayers)
+    return "bf16 in " + std::to_string(m.bf16_sublayers) + " of " + std::to_string(m.sublayers) +
+           " sub-layers, fp32 in the rest";
+  return "bf16";
+}
+
 template <class Model>
 void print_model_line(const ModelInfo& m) {
-  std::fprintf(stderr, "%s: %s; %llu parameters; %s\n", m.name, m.summary,
-               static_cast<unsigned long long>(m.parameters), m.backend);
+  std::fprintf(stderr, "%s: %s; %llu parameters; cpu %s, %s\n", m.name, m.summary,
+               static_cast<unsigned long long>(m.parameters), precision_in_use(m).c_str(), m.backend);
 }
 
 // generate -len's limit: a terabyte of text per sample is far past any use,

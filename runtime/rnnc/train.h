@@ -1,6 +1,6 @@
 // The train command (darknet's train_char_rnn) and the gradient check. The
 // generated Model adds to the interface in program.h:
-//   static const train::NetConfig& net_config();
+//   static const NetConfig& net_config();
 //   void train_begin();                                   // allocate caches
 //   double train_forward(const unsigned char* x, const unsigned char* truth);  // summed cost
 //   void train_backward(const unsigned char* x);          // accumulates *_updates
@@ -61,7 +61,7 @@ inline void make_dirs(const std::string& dir) {
 template <class Model>
 struct TrainingRun {
   std::unique_ptr<Model> model = std::make_unique<Model>();
-  train::NetConfig net = Model::net_config();
+  NetConfig net = Model::net_config();
   GlibcRandom rng;
   TextData data;
   std::vector<uint64_t> offsets;

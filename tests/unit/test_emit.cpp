@@ -12,6 +12,7 @@
 #include "emit/names.h"
 #include "ir/lower.h"
 #include "rnnc/host_check.h"
+#include "rnnc/program.h"
 
 using namespace rnnc;
 
@@ -41,6 +42,54 @@ TEST_CASE("emitted code is named after the cfg, with sizes as constants and cfg 
   CHECK(plain.find("rnnc::rnn_step<") == std::string::npos);
 }
 
+// The second [rnn] reads 32 and keeps 32: its input and its state are the
+// same size, so only the sub-layer's role tells kRnn1In from kRnn1Out (an
+// [lstm] or [gru] of 256 on the 256 inputs likewise).
+TEST_CASE("a sub-layer's size constant follows what it reads, also when the sizes are equal") {
+  Diagnostics d;
+  Model m = lower(parse_cfg("[net]\ninputs=256\n[rnn]\noutput=32\n[rnn]\noutput=32\n[lstm]\noutput=256\n"
+                            "[gru]\noutput=256\n[connected]\noutput=256\n[softmax]\n",
+                            "same.cfg"),
+                  d);
+  for (bool fuse : {true, false}) {
+    std::string s = emit_cpp(m, make_plan(m, fuse));
+    CHECK(s.find("rnn1_input{\"rnn1.input\", kRnn1In, kRnn1Out") != std::string::npos);
+    CHECK(s.find("rnn1_self{\"rnn1.self\", kRnn1Out, kRnn1Out") != std::string::npos);
+    CHECK(s.find("rnn1_output{\"rnn1.output\", kRnn1Out, kRnn1Out") != std::string::npos);
+    CHECK(s.find("lstm2_wf{\"lstm2.wf\", kLstm2Out, kLstm2Out") != std::string::npos);
+    CHECK(s.find("lstm2_uf{\"lstm2.uf\", kLstm2In, kLstm2Out") != std::string::npos);
+    CHECK(s.find("gru3_wh{\"gru3.wh\", kGru3Out, kGru3Out") != std::string::npos);
+    CHECK(s.find("gru3_uh{\"gru3.uh\", kGru3In, kGru3Out") != std::string::npos);
+    CHECK(s.find("connected4{\"connected4\", kConnected4In, kConnected4Out") != std::string::npos);
+  }
+}
+
+// generate -precision bf16 said "cpu fp32" on its model line: the line now
+// says what the weights are at run time, from the sub-layers the passes
+// prepare (bf16-capable) and -precision.
+TEST_CASE("the model line says the precision in use") {
+  std::string fused = emit(true), plain = emit(false);
+  CHECK(fused.find("m.sublayers = 4;") != std::string::npos);  // [rnn] 3, [connected] 1
+  CHECK(fused.find("m.bf16_sublayers = 4;") != std::string::npos);
+  CHECK(plain.find("m.bf16_sublayers = 0;") != std::string::npos);
+  CHECK(fused.find("m.backend = \"built for -march=native (\" RNNC_BUILT_ISA \")\";") != std::string::npos);
+  CHECK(fused.find("cpu fp32") == std::string::npos);
+
+  ModelInfo info{};
+  info.sublayers = 4;
+  info.bf16_sublayers = 4;
+  const Precision before = weight_precision();
+  weight_precision() = Precision::Fp32;
+  CHECK(precision_in_use(info) == "fp32");
+  weight_precision() = Precision::Bf16;
+  CHECK(precision_in_use(info) == "bf16");
+  info.bf16_sublayers = 1;
+  CHECK(precision_in_use(info) == "bf16 in 1 of 4 sub-layers, fp32 in the rest");
+  info.bf16_sublayers = 0;  // --no-fuse: the reference kernels read the fp32 parameters
+  CHECK(precision_in_use(info).rfind("fp32 (-precision bf16 ignored", 0) == 0);
+  weight_precision() = before;
+}
+
 TEST_CASE("fill_template fills every hole, and refuses unknown ones") {
   CHECK(fill_template("a{{X}}b{{Y}}", {{"X", "1"}, {"Y", "2"}}) == "a1b2");
   CHECK_THROWS_AS(fill_template("a{{Z}}", {{"X", "1"}}), std::logic_error);
@@ -52,7 +101,7 @@ TEST_CASE("names") {
   CHECK(camel("connected3") == "Connected3");
   CHECK(float_literal(1) == "1.0f");
   CHECK(float_literal(.5f) == "0.5f");
-  CHECK(member_name(Dense{"rnn0.input", 1, 1, false, Activation::Linear}) == "rnn0_input");
+  CHECK(member_name(Dense{"rnn0.input", 1, 1, false, Act::Linear}) == "rnn0_input");
 }
 
 TEST_CASE("text from outside is escaped in string literals and comments") {

@@ -38,7 +38,7 @@ TEST_CASE("lower: net options, effective batch and streams") {
   CHECK(m.name == "t");
   CHECK(m.net.batch == 16 * 64);
   CHECK(m.net.time_steps == 64);
-  CHECK(m.net.streams() == 16);
+  CHECK(m.net.streams == 16);
   CHECK(m.net.learning_rate == doctest::Approx(0.1));
   CHECK(m.net.momentum == doctest::Approx(.9));  // darknet's default
   CHECK(m.net.decay == doctest::Approx(.0001));
@@ -70,9 +70,45 @@ TEST_CASE("lower: sizes chain from layer to layer, sub-layers in darknet's order
   CHECK(d[1].in == 96);
   CHECK(d[2].name == "rnn0.output");
   CHECK(d[0].batch_norm);
-  CHECK(d[0].activation == Activation::Leaky);
+  CHECK(d[0].activation == Act::Leaky);
   CHECK(m.parameters() == (256 * 96 + 96 * 4) + 5 * (96 * 96 + 96 * 4) + (96 * 256 + 256));
   CHECK(m.summary() == "2 x [rnn] 96 (batch norm, leaky), [connected] 256 (leaky), [softmax]");
+}
+
+TEST_CASE("lower: a sub-layer reads the layer's input or its own state, whatever the sizes") {
+  // inputs == outputs in every layer: only the role can tell the two apart.
+  Model m = lower_text("[net]\ninputs=256\n[rnn]\noutput=256\n[lstm]\noutput=256\n[gru]\noutput=256\n"
+                       "[connected]\noutput=256\n[softmax]\n");
+  auto inputs = [&](size_t layer) {
+    std::string s;
+    for (const Dense& d : m.layers[layer].dense) s += d.input == DenseInput::LayerInput ? 'x' : 'h';
+    return s;
+  };
+  CHECK(inputs(0) == "xhh");       // input, self, output
+  CHECK(inputs(1) == "hhhhxxxx");  // wi wf wo wg, ui uf uo ug
+  CHECK(inputs(2) == "hhhxxx");    // wz wr wh, uz ur uh
+  CHECK(inputs(3) == "x");
+  // and the size follows the role
+  Model n = lower_text("[net]\ninputs=256\n[gru]\noutput=8\n[connected]\noutput=256\n[softmax]\n");
+  for (const Dense& d : n.layers[0].dense) CHECK(d.in == (d.input == DenseInput::State ? 8 : 256));
+}
+
+TEST_CASE("lower: every activation and policy of the shared vocabulary is read by its cfg name") {
+  for (const ActName& a : kActNames) {
+    Model m = lower_text(std::string("[net]\ninputs=256\n[connected]\noutput=256\nactivation=") + a.cfg +
+                         "\n[softmax]\n");
+    CHECK(m.layers[0].activation == a.act);
+    CHECK(act_name(a.act).cfg == std::string(a.cfg));
+  }
+  for (const PolicyName& p : kPolicyNames) {
+    std::string extra = p.policy == Policy::Steps ? "steps=10\nscales=.5\n" : "";
+    Model m = lower_text(std::string("[net]\ninputs=256\npolicy=") + p.cfg + "\n" + extra +
+                         "[connected]\noutput=256\n[softmax]\n");
+    CHECK(m.net.policy == p.policy);
+    CHECK(policy_name(p.policy).cfg == std::string(p.cfg));
+  }
+  CHECK(find_act("leeky") == nullptr);
+  CHECK(find_policy("sig") == nullptr);  // darknet's cfg name is sigmoid
 }
 
 TEST_CASE("lower: lstm and gru sub-layers, file order and build order") {
@@ -121,6 +157,8 @@ TEST_CASE("lower: every error names the place") {
   CHECK(error_of("[net]\ninputs=256\npolicy=steps\nsteps=1,2\nscales=.1\n[softmax]\n").find("steps= has 2 values") !=
         std::string::npos);
   CHECK(error_of("[net]\ninputs=256\npolicy=fancy\n[softmax]\n").find("unknown policy 'fancy'") != std::string::npos);
+  CHECK(error_of("[net]\ninputs=256\npolicy=fancy\n[softmax]\n").find("darknet's are constant, step, steps, exp, poly, "
+                                                                     "sigmoid, random") != std::string::npos);
   CHECK(error_of("[rnn]\noutput=4\n").find("t.cfg:1:1: error: the first section must be [net]") != std::string::npos);
   CHECK(error_of(net + "[rnn]\nbatch_normalize=2\n").find("'batch_normalize' is 0 or 1") != std::string::npos);
   CHECK(error_of("").find("no sections") != std::string::npos);

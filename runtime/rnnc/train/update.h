@@ -7,25 +7,14 @@
 
 #include "../params.h"
 #include "../random.h"
+#include "../vocabulary.h"
 
 namespace rnnc::train {
 
-enum class Policy { Constant, Step, Steps, Exp, Poly, Sig, Random };
-
-struct NetConfig {
-  int batch;  // effective: streams * time_steps
-  int subdivisions, time_steps, streams;
-  float learning_rate, momentum, decay;
-  int max_batches;
-  Policy policy;
-  std::vector<int> steps;
-  std::vector<float> scales;
-  int step;
-  float scale, gamma, power;
-  int burn_in;
-  bool adam;
-  float B1, B2, eps;
-};
+// The policies and [net] options are rnnc/vocabulary.h's (shared with rnnc);
+// the old spellings rnnc::train::Policy and rnnc::train::NetConfig still name them.
+using rnnc::NetConfig;
+using rnnc::Policy;
 
 // The rate for batch number `batch_num` (darknet's get_current_batch).
 inline float current_rate(const NetConfig& n, long long batch_num, GlibcRandom& rng) {
