@@ -15,6 +15,7 @@
 namespace rnnc {
 
 #if defined(__AVX512BF16__)
+constexpr bool kBf16DotProduct = true;
 // Z = W X with bf16 weights AND activations and float sums, two products per
 // lane per instruction (vdpbf16ps): X is packed as [IN/2][n][2] bf16 pairs,
 // W's rows already hold their pairs side by side. Needs IN even, n % 32 == 0.
@@ -57,30 +58,31 @@ inline void bf16_dot_product(const uint16_t* W, const float* X, float* Z, int n,
       },
       1);
 }
+#else
+constexpr bool kBf16DotProduct = false;
+// Only with AVX512-BF16 (never called elsewhere).
+template <int IN, int OUT>
+void bf16_dot_product(const uint16_t* W, const float* X, float* Z, int n, std::vector<uint16_t>& packed);
 #endif
 
 // Whether Z = W X goes to the bf16 dot-product kernel (AVX512-BF16), which
 // splits the rows over the threads itself.
 template <int IN, int OUT>
 inline bool uses_bf16_dot(const InferenceDense& d, int n) {
-#if defined(__AVX512BF16__)
-  if constexpr (sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0) return !d.w_bf16.empty() && n % 32 == 0;
-#endif
+  if constexpr (kBf16DotProduct && sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0)
+    return !d.w_bf16.empty() && n % 32 == 0;
   (void)d;
   (void)n;
   return false;
 }
 
-#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
-constexpr bool kBatchPanels = sizeof(real) == 4;
-#else
-constexpr bool kBatchPanels = false;
-#endif
+// Whether generate -n lays float weights out in panels (the micro-kernel's
+// blocks of vector registers; not in the portable build).
+constexpr bool kBatchPanels = simd::kIsa != simd::Isa::Portable && sizeof(real) == 4;
 // How far ahead (in floats) the fp32 panel kernel asks for weights: 2 KB,
 // measured best on Zen 3 with cfg/rnn.cfg's 36 MB of weights (more than its L3).
 constexpr int kPanelPrefetch = 512;
 
-#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
 // w ([out][in]) in panels: blocks of kSimdRows rows, each block k-major, the
 // last one padded with zero rows.
 template <class V>
@@ -91,7 +93,6 @@ inline void pack_panels(const V& w, int out, V& panels) {
   for (int i = 0; i < out; i += MR)
     pack_rows<MR>(w.data() + size_t(i) * in, in, 1, std::min(MR, out - i), in, panels.data() + size_t(i) * in);
 }
-#endif
 
 // Lays the weights out as the batch micro-kernel reads them: rows in blocks
 // of kSimdRows, each block k-major ([OUT/MR][IN][MR]). The kernel
@@ -99,34 +100,27 @@ inline void pack_panels(const V& w, int out, V& panels) {
 // row apart, which the prefetchers keep ahead of the FMAs when the weights
 // come from memory. Called by reset_batch, in either precision.
 inline void prepare_batch_weights(InferenceDense& d) {
-#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
-  if constexpr (kBatchPanels) {
-    if (d.b.empty() || !d.panels.empty() || !d.panels_bf16.empty()) return;
-    const int out = static_cast<int>(d.b.size());
-    if (!d.w.empty()) pack_panels(d.w, out, d.panels);
-    if (!d.w_bf16.empty()) pack_panels(d.w_bf16, out, d.panels_bf16);
-  }
-#else
-  (void)d;
-#endif
+  if (!kBatchPanels || d.b.empty() || !d.panels.empty() || !d.panels_bf16.empty()) return;
+  const int out = static_cast<int>(d.b.size());
+  if (!d.w.empty()) pack_panels(d.w, out, d.panels);
+  if (!d.w_bf16.empty()) pack_panels(d.w_bf16, out, d.panels_bf16);
 }
 
-#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
 // One block of MR rows (of which `rows` are real) and all n columns of
 // Z = W X from its float panel P ([IN][MR]); the first column pass asks for
 // the lines at `ahead` as it goes.
 template <int IN>
 inline void panel_block(const float* P, const float* X, float* Z, int n, int rows, Prefetch ahead) {
-  constexpr int MR = kSimdRows, NR = 2 * Vec::kWidth;
+  constexpr int MR = kSimdRows, NR = 2 * simd::Vec<float>::kWidth;
   float spill[MR * NR];  // the padded rows of the last block land here
   int j = 0;
   for (; j + NR <= n; j += NR) {
     float* C = rows == MR ? Z + j : spill;
     const ptrdiff_t ldc = rows == MR ? n : NR;
     if (j == 0)
-      micro_kernel_simd<MR, float, true>(IN, P, 1, MR, X + j, n, C, ldc, false, ahead);
+      micro_kernel<MR, float, true>(IN, P, 1, MR, X + j, n, C, ldc, false, ahead);
     else
-      micro_kernel_simd<MR, float>(IN, P, 1, MR, X + j, n, C, ldc, false);
+      micro_kernel<MR>(IN, P, 1, MR, X + j, n, C, ldc, false);
     if (rows < MR)
       for (int r = 0; r < rows; ++r) std::memcpy(Z + size_t(r) * n + j, spill + r * NR, sizeof(float) * NR);
   }
@@ -160,20 +154,17 @@ inline void panel_product_rows(const InferenceDense& d, const T* X, T* Z, int n,
     panel_block<IN>(f, X, z, n, rows, {reinterpret_cast<const char*>(last ? p : p + block), MR * sizeof(uint16_t)});
   }
 }
-#endif
 
 // Rows i0..i1 of Z[OUT][n] = W X on the calling thread, in whichever
 // precision and layout the weights are held (not the bf16 dot-product kernel's case).
 template <int IN>
 inline void batch_product_rows(const InferenceDense& d, const real* X, real* Z, int n, int i0, int i1) {
-#if defined(__AVX512F__) || defined(RNNC_GEMM_AVX2)
   if constexpr (kBatchPanels) {
     if ((!d.panels.empty() || !d.panels_bf16.empty()) && i0 % kSimdRows == 0) {
       panel_product_rows<IN>(d, X, Z, n, i0, i1);
       return;
     }
   }
-#endif
   if (d.w_bf16.empty()) {
     gemm_rows(i0, i1, n, IN, d.w.data(), IN, 1, X, Z, false);
     return;
@@ -215,15 +206,13 @@ inline void for_batch_rows(int out, bool threaded, F&& f) {
 // Z[OUT][n] = W X, in whichever precision the weights are held.
 template <int IN, int OUT>
 inline void batch_product(const InferenceDense& d, const real* X, real* Z, int n) {
-#if defined(__AVX512BF16__)
-  if constexpr (sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0) {
+  if constexpr (kBf16DotProduct && sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0) {
     if (uses_bf16_dot<IN, OUT>(d, n)) {
       static thread_local std::vector<uint16_t> packed;
       bf16_dot_product<IN, OUT>(d.w_bf16.data(), X, Z, n, packed);
       return;
     }
   }
-#endif
   for_batch_rows(OUT, batch_threaded(IN, OUT, n), [&](int i0, int i1) { batch_product_rows<IN>(d, X, Z, n, i0, i1); });
 }
 

@@ -12,11 +12,8 @@
 #include "bf16.h"
 #include "huge_pages.h"
 #include "params.h"
+#include "simd.h"
 #include "threads.h"
-
-#if defined(__AVX512F__) || defined(__AVX2__)
-#include <immintrin.h>
-#endif
 
 namespace rnnc {
 
@@ -66,124 +63,67 @@ inline InferenceDense prepare_gather(const DenseParams& p) {
   return d;
 }
 
-// A dot product in 16 independent lanes, so that it vectorises (AVX-512:
-// one register) without -ffast-math; the lanes are then summed in order.
-template <int N>
-inline real dot(const real* __restrict a, const real* __restrict x) {
-  constexpr int L = 16;
-  real acc[L] = {};
-  int k = 0;
-  for (; k + L <= N; k += L)
-    for (int l = 0; l < L; ++l) acc[l] += a[k + l] * x[k + l];
-  real s = 0;
-  for (int l = 0; l < L; ++l) s += acc[l];
-  for (; k < N; ++k) s += a[k] * x[k];
-  return s;
-}
+// The independent sums of a dot product: 16, so that it vectorises (one
+// AVX-512 register, two AVX2 ones) without -ffast-math; the lanes are then
+// summed in order. Every dot product of fp32 inference sums this way, so
+// the result is the same on every instruction set.
+constexpr int kDotLanes = 16;
 
-template <int N>
-inline real dot_bf16(const uint16_t* __restrict a, const real* __restrict x) {
-  constexpr int L = 16;
+// A stored row (float or bf16 weights) times x.
+template <int N, class T>
+inline real dot(const T* __restrict a, const real* __restrict x) {
+  constexpr int L = kDotLanes;
   real acc[L] = {};
   int k = 0;
   for (; k + L <= N; k += L)
-    for (int l = 0; l < L; ++l) acc[l] += from_bf16(a[k + l]) * x[k + l];
+    for (int l = 0; l < L; ++l) acc[l] += real(widen(a[k + l])) * x[k + l];
   real s = 0;
   for (int l = 0; l < L; ++l) s += acc[l];
-  for (; k < N; ++k) s += from_bf16(a[k]) * x[k];
+  for (; k < N; ++k) s += real(widen(a[k])) * x[k];
   return s;
 }
 
 // Row j of d (length N) times x, in whichever precision d holds.
 template <int N>
 inline real row_dot(const InferenceDense& d, int j, const real* x) {
-  if (!d.w_bf16.empty()) return dot_bf16<N>(d.w_bf16.data() + static_cast<size_t>(j) * N, x);
+  if (!d.w_bf16.empty()) return dot<N>(d.w_bf16.data() + static_cast<size_t>(j) * N, x);
   return dot<N>(d.w.data() + static_cast<size_t>(j) * N, x);
 }
 
-// Rows j..j+R-1 at once: the same 16-lane sums as row_dot, per row, but R
-// independent chains, so the adds' latency no longer bounds the loop.
-#if defined(__AVX512F__)
-inline __m512 load16(const float* p) { return _mm512_loadu_ps(p); }
-inline __m512 load16(const uint16_t* p) {
-  return _mm512_castsi512_ps(
-      _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
-}
-#elif defined(__AVX2__)
-inline __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
-inline __m256 load8(const uint16_t* p) {
-  return _mm256_castsi256_ps(
-      _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))), 16));
-}
-#endif
-
+// Rows j..j+R-1 at once: the same 16-lane sums as row_dot, per row (a
+// rounded product, then a rounded add, per lane), but R independent chains
+// in registers, so the adds' latency no longer bounds the loop.
 template <int N, int R, class T>
 __attribute__((noinline)) void dot_rows(const T* __restrict w, const real* __restrict x, real* out) {
-#if defined(__AVX512F__)
-  if constexpr (sizeof(real) == 4) {
-    // The same arithmetic as the portable loop below, in registers: a rounded
-    // product, then a rounded add, per lane.
-    __m512 acc[R];
-    for (int r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
-    int k = 0;
-    for (; k + 16 <= N; k += 16) {
-      __m512 xv = _mm512_loadu_ps(reinterpret_cast<const float*>(x) + k);
-      for (int r = 0; r < R; ++r) acc[r] = _mm512_add_ps(acc[r], _mm512_mul_ps(load16(w + size_t(r) * N + k), xv));
-    }
-    for (int r = 0; r < R; ++r) {
-      alignas(64) float lanes[16];
-      _mm512_store_ps(lanes, acc[r]);
-      float s = 0;
-      for (int l = 0; l < 16; ++l) s += lanes[l];
-      for (int kk = k; kk < N; ++kk) s += float(widen(w[size_t(r) * N + kk])) * x[kk];
-      out[r] = s;
-    }
-    return;
-  }
-#elif defined(__AVX2__)
-  if constexpr (sizeof(real) == 4) {
-    // The 16 lanes as two 8-float registers (lanes 0-7, 8-15): the same
-    // rounded product and rounded add per lane as the loop below.
-    __m256 lo[R], hi[R];
-    for (int r = 0; r < R; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
-    int k = 0;
-    for (; k + 16 <= N; k += 16) {
-      __m256 x0 = _mm256_loadu_ps(reinterpret_cast<const float*>(x) + k);
-      __m256 x1 = _mm256_loadu_ps(reinterpret_cast<const float*>(x) + k + 8);
-      for (int r = 0; r < R; ++r) {
-        lo[r] = _mm256_add_ps(lo[r], _mm256_mul_ps(load8(w + size_t(r) * N + k), x0));
-        hi[r] = _mm256_add_ps(hi[r], _mm256_mul_ps(load8(w + size_t(r) * N + k + 8), x1));
-      }
-    }
-    for (int r = 0; r < R; ++r) {
-      alignas(32) float lanes[16];
-      _mm256_store_ps(lanes, lo[r]);
-      _mm256_store_ps(lanes + 8, hi[r]);
-      float s = 0;
-      for (int l = 0; l < 16; ++l) s += lanes[l];
-      for (int kk = k; kk < N; ++kk) s += float(widen(w[size_t(r) * N + kk])) * x[kk];
-      out[r] = s;
-    }
-    return;
-  }
-#endif
-  constexpr int L = 16;
-  real acc[R][L] = {};
+  using V = simd::Vec<real>;
+  constexpr int W = V::kWidth, L = kDotLanes, Q = L / W;  // Q registers a row
+  static_assert(L % W == 0, "whole registers of lanes");
+  typename V::Reg acc[R][Q];
+  for (int r = 0; r < R; ++r)
+    for (int q = 0; q < Q; ++q) acc[r][q] = V::zero();
   int k = 0;
-  for (; k + L <= N; k += L)
+  for (; k + L <= N; k += L) {
+    typename V::Reg xv[Q];
+    for (int q = 0; q < Q; ++q) xv[q] = V::load(x + k + q * W);
     for (int r = 0; r < R; ++r)
-      for (int l = 0; l < L; ++l) acc[r][l] += real(widen(w[size_t(r) * N + k + l])) * x[k + l];
+      for (int q = 0; q < Q; ++q) acc[r][q] = V::add(acc[r][q], V::mul(V::load(w + size_t(r) * N + k + q * W), xv[q]));
+  }
   for (int r = 0; r < R; ++r) {
-    real s = 0;
-    for (int l = 0; l < L; ++l) s += acc[r][l];
+    real s = simd::sum_lanes<real>(acc[r]);
     for (int kk = k; kk < N; ++kk) s += real(widen(w[size_t(r) * N + kk])) * x[kk];
     out[r] = s;
   }
 }
 
+// bf16 weights the instruction set's own way, where it has one
+// (kBf16RowsDot): bf16_rows_dot<N>(w, j0, j1, x, out) sets out[j - j0] =
+// row j of w times x for j in [j0, j1), N a multiple of kBf16RowsStep. The
+// instructions differ, and so do the order of the sums and the results.
 #if defined(__AVX512BF16__)
-// bf16 weights times x rounded to bf16, with float sums: vdpbf16ps does two
-// products per lane, so one instruction covers 32 weights.
+constexpr bool kBf16RowsDot = true;
+constexpr int kBf16RowsStep = 32;
+// x rounded to bf16, float sums: vdpbf16ps does two products per lane, so
+// one instruction covers 32 weights.
 template <int N>
 __attribute__((noinline)) void bf16_rows_dot(const uint16_t* __restrict w, int j0, int j1, const real* __restrict x,
                                              real* __restrict out) {
@@ -210,14 +150,15 @@ __attribute__((noinline)) void bf16_rows_dot(const uint16_t* __restrict w, int j
     out[j - j0] = _mm512_reduce_add_ps(acc);
   }
 }
-#endif
-
-#if defined(__AVX2__) && defined(__FMA__) && !defined(__AVX512BF16__)
-// bf16 weights without bf16 arithmetic: a 32-bit word of two bf16 weights
-// gives the odd one as a float by masking off the low half and the even one
-// by shifting it up, so 16 weights cost two integer operations and two FMAs
-// (widening each to 32 bits first costs twice as much, and that bounded
-// generation, not memory). x is split into its even and odd elements once.
+#elif defined(__AVX2__) && defined(__FMA__)
+constexpr bool kBf16RowsDot = true;
+constexpr int kBf16RowsStep = 16;
+// Without bf16 arithmetic (AVX2, and AVX-512 without BF16): a 32-bit word of
+// two bf16 weights gives the odd one as a float by masking off the low half
+// and the even one by shifting it up, so 16 weights cost two integer
+// operations and two FMAs (widening each to 32 bits first costs twice as
+// much, and that bounded generation, not memory). x is split into its even
+// and odd elements once.
 // Rows j..j+R-1 of w times x, x given as its even (xe) and odd (xo) elements.
 template <int N, int R>
 inline void bf16_block_avx2(const uint16_t* __restrict w, const float* xe, const float* xo, real* __restrict out) {
@@ -242,8 +183,8 @@ inline void bf16_block_avx2(const uint16_t* __restrict w, const float* xe, const
 }
 
 template <int N>
-__attribute__((noinline)) void bf16_rows_dot_avx2(const uint16_t* __restrict w, int j0, int j1,
-                                                  const real* __restrict x, real* __restrict out) {
+__attribute__((noinline)) void bf16_rows_dot(const uint16_t* __restrict w, int j0, int j1, const real* __restrict x,
+                                             real* __restrict out) {
   static_assert(N % 16 == 0, "16 weights per step");
   alignas(32) float xe[N / 2], xo[N / 2];
   for (int k = 0; k < N / 2; ++k) {
@@ -255,36 +196,34 @@ __attribute__((noinline)) void bf16_rows_dot_avx2(const uint16_t* __restrict w, 
   for (; j + R <= j1; j += R) bf16_block_avx2<N, R>(w + size_t(j) * N, xe, xo, out + (j - j0));
   for (; j < j1; ++j) bf16_block_avx2<N, 1>(w + size_t(j) * N, xe, xo, out + (j - j0));
 }
+#else
+constexpr bool kBf16RowsDot = false;
+constexpr int kBf16RowsStep = 1;
+template <int N>
+void bf16_rows_dot(const uint16_t* w, int j0, int j1, const real* x, real* out);  // never called here
 #endif
+
+// Four rows at a time (dot_rows) pays off for bf16 weights, which the L3
+// cache holds; fp32 weights stream from memory, where with AVX-512 one row
+// at a time is faster, and with narrower registers four rows (~7% on Zen 3).
+constexpr bool kFp32RowBlocks = simd::kIsa != simd::Isa::Avx512;
 
 // out[j - j0] = row j of d times x, for j in [j0, j1).
 template <int N>
 inline void rows_dot(const InferenceDense& d, int j0, int j1, const real* x, real* out) {
-  // Four rows at a time pays off for bf16 weights, which the L3 cache holds;
-  // fp32 weights stream from memory, where with AVX-512 one row at a time is faster.
   constexpr int R = 4;
   int j = j0;
-#if defined(__AVX512BF16__)
-  if constexpr (sizeof(real) == 4 && N % 32 == 0) {
+  if constexpr (kBf16RowsDot && sizeof(real) == 4 && N % kBf16RowsStep == 0) {
     if (!d.w_bf16.empty()) {
       bf16_rows_dot<N>(d.w_bf16.data(), j0, j1, x, out);
       return;
     }
   }
-#elif defined(__AVX2__) && defined(__FMA__)
-  if constexpr (sizeof(real) == 4 && N % 16 == 0) {
-    if (!d.w_bf16.empty()) {
-      bf16_rows_dot_avx2<N>(d.w_bf16.data(), j0, j1, x, out);
-      return;
-    }
-  }
-#endif
-  if (!d.w_bf16.empty())
+  if (!d.w_bf16.empty()) {
     for (; j + R <= j1; j += R) dot_rows<N, R>(d.w_bf16.data() + size_t(j) * N, x, out + (j - j0));
-#if !defined(__AVX512F__)
-  else  // with 8-float registers, four rows at a time wins for fp32 too (~7% on Zen 3)
+  } else if constexpr (kFp32RowBlocks) {
     for (; j + R <= j1; j += R) dot_rows<N, R>(d.w.data() + size_t(j) * N, x, out + (j - j0));
-#endif
+  }
   for (; j < j1; ++j) out[j - j0] = row_dot<N>(d, j, x);
 }
 
