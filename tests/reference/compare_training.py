@@ -25,7 +25,10 @@ def floats(path, skip):
 
 def sidecar(path):
     d = open(path, 'rb').read()
-    at = 8 + 8 + 31 * 4 + 8
+    if d[:8] != b'RNNCSTA2':
+        sys.exit(f"{path}: not an rnnc training state of version 2 (RNNCSTA2)")
+    # magic, parameters, seen, the weights' checksum, the generator (31 words, front, rear)
+    at = 8 + 8 + 8 + 8 + 31 * 4 + 8
     (n,) = struct.unpack_from('<Q', d, at)
     at += 8
     offsets = list(struct.unpack_from(f'<{n}Q', d, at))
