@@ -15,6 +15,7 @@
 #include "params.h"
 #include "simd.h"
 #include "threads.h"
+#include "vocabulary.h"  // kBlasMinWidth, which rnnc reads too to decide on linking OpenBLAS
 
 // RNNC_BLAS: rnnc linked OpenBLAS (statically) into this program, for the
 // large products where its sgemm beats the micro-kernels (blas_wins).
@@ -205,7 +206,7 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
 // products of one step (bench/gemm_vs_blas.cpp, Zen 3: +17% on 2048 x 1024
 // <- 1024, +32% on the weight gradient; even at 128 rows, behind at 96 wide).
 // rnnc links OpenBLAS into a program only when one of its products is this big.
-constexpr bool blas_wins(int M, int N, int K) { return M >= 256 && N >= 512 && K >= 512; }
+constexpr bool blas_wins(int M, int N, int K) { return M >= 256 && N >= kBlasMinWidth && K >= kBlasMinWidth; }
 
 // Splits rows over threads when the product is big enough to pay for it.
 template <class TA>
