@@ -2,7 +2,7 @@
 // checked in 64-bit arithmetic so that nothing wraps on the way, and the
 // memory a program's commands will need (which the program compares with the
 // machine's before it allocates anything: runtime/rnnc/host_check.h).
-// (Defined in ir/lower.cpp, which checks the cfg against them.)
+// (lower() checks the cfg against them as it reads it.)
 #pragma once
 #include <cstdint>
 #include <optional>
