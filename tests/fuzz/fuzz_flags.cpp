@@ -7,11 +7,13 @@
 // the flags are read: at the 64th generated character and where training
 // would start its first batch.
 //
-// Files: the harness works in a scratch folder holding "w" (valid weights for
-// the stand-in) and "d" (valid training text); '/' in a word becomes '_', so
-// a path can only name something in that folder, and anything a command
-// creates there is removed after each input. `init` (which only writes a
-// file) is left out.
+// Files: each input runs in a scratch folder (the harness changes into it
+// and back) holding "w" (valid weights for the stand-in) and "d" (valid
+// training text); '/' in a word becomes '_', so a path can only name
+// something in that folder, and anything a command creates there is removed
+// after each input. `init` (which only writes a file) is left out. Give
+// libFuzzer an absolute -artifact_prefix (run.sh does): a crash happens
+// inside the scratch folder.
 #include <unistd.h>
 
 #include <cmath>
@@ -135,7 +137,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   }
   g_scratch = tmpl;
   std::atexit(remove_scratch);
-  if (chdir(tmpl) != 0) std::abort();
   // Valid weights for the stand-in (written by the runtime itself) and text of bytes 1..7.
   fuzz::TinyModel m = fuzz::tiny_bn();
   rnnc::save_weights((g_scratch / "w").string(), m.layers(), 0);
@@ -164,11 +165,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<char*> argv;
   for (std::string& w : words) argv.push_back(w.data());
   argv.push_back(nullptr);
+  // Only while the program runs: libFuzzer's own relative paths (the corpus) stay as given.
+  const std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path(g_scratch);
   try {
     rnnc::run_program<FakeModel>(static_cast<int>(words.size()), argv.data());
   } catch (const rnnc::Failure&) {
   } catch (const StopRun&) {
   }
+  std::filesystem::current_path(cwd);
   std::clearerr(stdin);
   // Whatever a command created (backup folders, outputs) goes: keep only w and d.
   for (const auto& e : std::filesystem::directory_iterator(g_scratch)) {
