@@ -23,7 +23,7 @@ namespace {
 
 const char* kUsage =
     "usage: rnnc CFG [-o NAME] [--emit-only DIR] [--cxx COMPILER] [--march ARCH] [--cxxflags FLAGS] [--no-fuse]\n"
-    "            [--no-blas] [--no-check] [--no-cache] [-v]\n"
+    "            [--passes LIST] [--dump-ir] [--no-blas] [--no-check] [--no-cache] [-v]\n"
     "  Compiles a darknet network description (cfg/rnn.cfg, ...) into one program with\n"
     "  generate, valid and train commands (run it with --help).\n"
     "  -o NAME          the program to write (default: the cfg's base name)\n"
@@ -34,6 +34,11 @@ const char* kUsage =
     "  --cxxflags FLAGS more compiler flags, after rnnc's (also $RNNC_CXXFLAGS, which comes first),\n"
     "                   e.g. \"-fsanitize=address,undefined -g\"\n"
     "  --no-fuse        run no optimising pass: the plain reference kernels, darknet's order of operations\n"
+    "  --passes LIST    the passes to run, in this order, comma-separated (none: no pass); default, in the\n"
+    "                   standard order: fold-batch-norm,fuse-recurrent-step,one-hot-gather. An order that a\n"
+    "                   pass's precondition forbids is refused, saying why\n"
+    "  --dump-ir        print the inference IR (each layer's ops) after lowering and after each pass to\n"
+    "                   stdout, and build nothing\n"
     "  --no-blas        never link OpenBLAS (by default a model with sub-layers 512 wide or more links\n"
     "                   a static OpenBLAS, where the compiler finds one, for its large training products)\n"
     "  --no-check       do not check the emitted C++ with Clang before building it\n"
@@ -43,6 +48,8 @@ static_assert(rnnc::kBlasMinWidth == 512, "--no-blas's line in the usage names t
 
 struct Args {
   std::string cfg, output, emit_dir, cxx, march = "native", cxxflags;
+  std::string passes;  // --passes LIST
+  bool passes_given = false, dump_ir = false;
   bool fuse = true, cache = true, check = true, verbose = false, blas = true;
   int inject_error_in_layer = -1;
 };
@@ -77,6 +84,12 @@ Args parse_args(int argc, char** argv) {
       a.cxxflags += (a.cxxflags.empty() ? "" : " ") + value();
     } else if (s == "--no-fuse") {
       a.fuse = false;
+    } else if (s == "--passes") {
+      if (a.passes_given) usage_error("--passes is given twice");
+      a.passes = value();
+      a.passes_given = true;
+    } else if (s == "--dump-ir") {
+      a.dump_ir = true;
     } else if (s == "--no-blas") {
       a.blas = false;
     } else if (s == "--no-check") {
@@ -96,6 +109,7 @@ Args parse_args(int argc, char** argv) {
     }
   }
   if (a.cfg.empty()) usage_error("which cfg?");
+  if (a.passes_given && !a.fuse) usage_error("--passes and --no-fuse both choose the passes; give one");
   if (a.output.empty()) a.output = std::filesystem::path(a.cfg).stem().string();
   return a;
 }
@@ -105,19 +119,34 @@ Args parse_args(int argc, char** argv) {
 int main(int argc, char** argv) {
   Args args = parse_args(argc, argv);
   try {
-    // Where the result goes, checked before any work is done.
+    // Where the result goes (--dump-ir writes none), checked before any work is done.
     std::error_code same_ec;
-    if (args.emit_dir.empty() && std::filesystem::equivalent(args.cfg, args.output, same_ec))
-      throw rnnc::CompileError(fmt::format("rnnc: error: -o {} is the cfg itself; name the program otherwise", args.output));
-    if (args.emit_dir.empty())
-      rnnc::check_output_path(args.output);
-    else
-      rnnc::check_emit_dir(args.emit_dir);
+    if (!args.dump_ir) {
+      if (args.emit_dir.empty() && std::filesystem::equivalent(args.cfg, args.output, same_ec))
+        throw rnnc::CompileError(fmt::format("rnnc: error: -o {} is the cfg itself; name the program otherwise", args.output));
+      if (args.emit_dir.empty())
+        rnnc::check_output_path(args.output);
+      else
+        rnnc::check_emit_dir(args.emit_dir);
+    }
+    // The passes asked for, checked before any work is done.
+    std::vector<rnnc::Pass> passes;
+    if (args.passes_given)
+      passes = rnnc::parse_pass_list(args.passes);
+    else if (args.fuse)
+      passes = rnnc::standard_passes();
     rnnc::Diagnostics diags;
     rnnc::Model model = rnnc::lower(rnnc::read_cfg(args.cfg), diags);
     for (const auto& w : diags.warnings) fmt::print(stderr, "{}\n", w);
     rnnc::check_text_model(model);
-    rnnc::Plan plan = rnnc::make_plan(model, args.fuse);
+    if (args.dump_ir) {
+      auto print = [](const std::string& stage, const rnnc::Model& m, const rnnc::Plan& p, void*) {
+        fmt::print("== IR after {}\n{}", stage, rnnc::dump_ir(m, p));
+      };
+      rnnc::run_passes(model, passes, print);
+      return 0;
+    }
+    rnnc::Plan plan = rnnc::run_passes(model, passes);
     rnnc::EmitOptions eo;
     eo.inject_error_in_layer = args.inject_error_in_layer;
     rnnc::check_march_known(args.cxx, args.march);

@@ -42,6 +42,7 @@ class Emitter {
   Emitter(const Model& m, const Plan& p, const EmitOptions& o) : m_(m), p_(p), o_(o) {}
 
   std::string run() {
+    if (p_.layers.size() != m_.layers.size()) throw std::logic_error("emit: the IR has not one op list per layer");
     for (size_t i = 0; i < m_.layers.size(); ++i) layer(m_.layers[i], p_.layers[i]);
     std::string passes = p_.applied.empty() ? "none (plain reference kernels)" : fmt::format("{}", fmt::join(p_.applied, ", "));
     std::string ns = "model_" + identifier(m_.name);
@@ -121,8 +122,9 @@ class Emitter {
         string_literal(m_.name), string_literal(o_.march), need.inference_bytes, need.training_bytes, ns);
   }
 
-  // The current layer's input, as an expression, and whether it is the one-hot character.
-  void layer(const Layer& l, const LayerPlan& lp) {
+  // One layer: its constants and parameters, then its ops from the IR, each
+  // rendered by op_call.
+  void layer(const Layer& l, const LayerOps& lo) {
     std::string C = camel(l.name);
     std::string in_const = prev_out_const_.empty() ? "kInputs" : prev_out_const_;
     if (l.index == 0) {
@@ -145,114 +147,109 @@ class Emitter {
     }
     for (int b : l.build_order) build_order_.push_back("&params." + member_name(l.dense[b]));
 
-    std::string x = prev_y_;  // input buffer ("" for the one-hot character)
-    bool onehot = x.empty();
+    LayerCtx L{l, C, out_const, prev_y_, l.name + "_h", l.name + "_c", l.name + "_y"};
     std::string& s = step_;
-    s += fmt::format("    // [{}] {} ({}): {}\n", layer_kind_name(l.kind), l.name, comment_text(l.loc.str()), describe(l, lp));
+    s += fmt::format("    // [{}] {} ({}): {}\n", layer_kind_name(l.kind), l.name, comment_text(l.loc.str()), describe(l, lo));
     if (o_.inject_error_in_layer == l.index)
       s += fmt::format("    rnnc_injected_error_for_{}();  // test-only: a line that does not compile\n", l.name);
-    if (onehot && !lp.one_hot_input && l.kind != LayerKind::Softmax) {
-      // The plain path multiplies by an explicit one-hot vector, as darknet does.
-      members_ += "  rnnc::real onehot[kInputs] = {};\n";
-      s += "    onehot[c] = 1;\n";
-      x = "onehot";
+    bool state_declared = false, one_hot_vector = false;
+    for (const Op& op : lo.ops) {
+      if (op.kind == OpKind::OneHot) {
+        one_hot_vector = true;
+      } else if (!state_declared) {
+        declare_state(L);
+        state_declared = true;
+      }
+      if (op.kind == OpKind::Softmax && L.x.empty()) throw CompileError(l.loc, "a [softmax] cannot be the first layer");
+      s += op_call(L, op);
     }
-    std::string y = l.name + "_y";
-    switch (l.kind) {
-      case LayerKind::Rnn: {
-        std::string h = l.name + "_h";
-        members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // recurrent state\n", h, out_const);
-        reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), rnnc::real(0));\n", h);
-        const Dense &di = l.dense[0], &ds = l.dense[1], &dout = l.dense[2];
-        if (lp.fused_step) {
-          fold(di, lp.one_hot_input);
-          fold(ds, false);
-          fold(dout, false);
-          s += fmt::format("    rnnc::rnn_step<k{0}In, {1}, {2}, {3}, {4}>(folded_{5}, folded_{6}, {7}, {8}, {9});\n", C,
-                           out_const, act_enum(l.activation), l.shortcut ? "true" : "false",
-                           lp.one_hot_input ? "true" : "false", member_name(di), member_name(ds),
-                           lp.one_hot_input ? "nullptr" : x, lp.one_hot_input ? "c" : "0", h);
-          s += fmt::format("    rnnc::dense_forward<{0}, {0}, {1}>(folded_{2}, {3}, {4});\n", out_const,
-                           act_enum(l.activation), member_name(dout), h, y);
-        } else {
-          s += fmt::format("    rnnc::reference::rnn_step<{}>(params.{}, params.{}, {}, {}, {});\n", act_enum(l.activation),
-                           member_name(di), member_name(ds), x, l.shortcut ? "true" : "false", h);
-          s += fmt::format("    rnnc::reference::dense_forward<{}>(params.{}, {}, {});\n", act_enum(l.activation),
-                           member_name(dout), h, y);
-        }
-        break;
-      }
-      case LayerKind::Connected: {
-        const Dense& d = l.dense[0];
-        if (lp.fold_batch_norm) {
-          fold(d, lp.one_hot_input);
-          if (lp.one_hot_input)
-            s += fmt::format("    rnnc::dense_gather<k{0}In, {1}, {2}>(folded_{3}, c, {4});\n", C, out_const,
-                             act_enum(l.activation), member_name(d), y);
-          else
-            s += fmt::format("    rnnc::dense_forward<k{0}In, {1}, {2}>(folded_{3}, {4}, {5});\n", C, out_const,
-                             act_enum(l.activation), member_name(d), x, y);
-        } else {
-          s += fmt::format("    rnnc::reference::dense_forward<{}>(params.{}, {}, {});\n", act_enum(l.activation), member_name(d), x, y);
-        }
-        break;
-      }
-      case LayerKind::Softmax:
-        if (onehot) throw CompileError(l.loc, "a [softmax] cannot be the first layer");
-        s += fmt::format("    rnnc::softmax<{}, {}>({}, temperature, {});\n", out_const, l.groups, x, y);
-        break;
-      case LayerKind::Lstm:
-      case LayerKind::Gru: {
-        // State: h (the layer's output at the previous character) and, for
-        // [lstm], the cell c; both start at zero and reset() zeroes them.
-        const bool lstm = l.kind == LayerKind::Lstm;
-        const char* kind = layer_kind_name(l.kind);
-        std::string h = l.name + "_h", cell = l.name + "_c";
-        members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // [{}] {}'s state h\n", h, out_const, kind, l.name);
-        reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), rnnc::real(0));\n", h);
-        if (lstm) {
-          members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // [lstm] {}'s cell state c\n", cell, out_const, l.name);
-          reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), rnnc::real(0));\n", cell);
-        }
-        // Sub-layers in file order: the recurrent ones on h (w*), then the input ones (u*).
-        const size_t recurrent = lstm ? 4 : 3;
-        std::vector<std::string> args;
-        if (lp.fused_step) {
-          for (size_t k = 0; k < l.dense.size(); ++k) {
-            fold(l.dense[k], k >= recurrent && lp.one_hot_input);
-            args.push_back("folded_" + member_name(l.dense[k]));
-          }
-          std::string xin = lp.one_hot_input ? "nullptr" : x, cin = lp.one_hot_input ? "c" : "0";
-          std::string onehot_arg = lp.one_hot_input ? "true" : "false";
-          if (lstm)
-            s += fmt::format("    rnnc::lstm_step<k{}In, {}, {}>({}, {}, {}, {}, {});\n", C, out_const, onehot_arg,
-                             fmt::join(args, ", "), xin, cin, h, cell);
-          else
-            s += fmt::format("    rnnc::gru_step<k{}In, {}, {}, {}>({}, {}, {}, {});\n", C, out_const, onehot_arg,
-                             l.tanh ? "true" : "false", fmt::join(args, ", "), xin, cin, h);
-        } else {
-          if (x.empty()) {
-            // One-hot input without the fused kernel: an explicit one-hot vector, as darknet has.
-            members_ += "  rnnc::real onehot[kInputs] = {};\n";
-            s += "    onehot[c] = 1;\n";
-            x = "onehot";
-          }
-          for (const Dense& d : l.dense) args.push_back("params." + member_name(d));
-          if (lstm)
-            s += fmt::format("    rnnc::reference::lstm_step({}, {}, {}, {});\n", fmt::join(args, ", "), x, h, cell);
-          else
-            s += fmt::format("    rnnc::reference::gru_step({}, {}, {}, {});\n", fmt::join(args, ", "), x,
-                             l.tanh ? "true" : "false", h);
-        }
-        s += fmt::format("    std::copy(std::begin({0}), std::end({0}), {1});  // the output is h\n", h, y);
-        break;
-      }
-    }
-    if (x == "onehot") s += "    onehot[c] = 0;\n";
-    members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // {}'s output\n", y, out_const, l.name);
-    if (&l == &m_.layers.back()) s += fmt::format("    return {};\n", y);
-    prev_y_ = y;
+    if (one_hot_vector) s += "    onehot[c] = 0;\n";
+    members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // {}'s output\n", L.y, out_const, l.name);
+    if (&l == &m_.layers.back()) s += fmt::format("    return {};\n", L.y);
+    prev_y_ = L.y;
     prev_out_const_ = out_const;
+  }
+
+  // What an op's rendering needs of its layer.
+  struct LayerCtx {
+    const Layer& l;
+    std::string C, out, x, h, cell, y;  // x: the input buffer ("" for the character c)
+  };
+
+  // The recurrent state: h (the layer's output at the previous character)
+  // and, for [lstm], the cell c; both start at zero and reset() zeroes them.
+  void declare_state(const LayerCtx& L) {
+    const Layer& l = L.l;
+    if (l.kind == LayerKind::Rnn) {
+      members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // recurrent state\n", L.h, L.out);
+    } else if (l.kind == LayerKind::Lstm || l.kind == LayerKind::Gru) {
+      members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // [{}] {}'s state h\n", L.h, L.out, layer_kind_name(l.kind), l.name);
+    } else {
+      return;
+    }
+    reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), rnnc::real(0));\n", L.h);
+    if (l.kind == LayerKind::Lstm) {
+      members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // [lstm] {}'s cell state c\n", L.cell, L.out, l.name);
+      reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), rnnc::real(0));\n", L.cell);
+    }
+  }
+
+  // One op as C++: the table of what each op kind calls.
+  std::string op_call(LayerCtx& L, const Op& op) {
+    const Layer& l = L.l;
+    auto params = [&](const char* prefix) {  // the op's sub-layers, as arguments
+      std::vector<std::string> v;
+      for (int d : op.dense) v.push_back(prefix + member_name(l.dense[d]));
+      return fmt::format("{}", fmt::join(v, ", "));
+    };
+    auto folded = [&]() {  // prepares the op's folded weights; gathered where it reads c
+      for (int d : op.dense) fold(l.dense[d], op.one_hot && l.dense[d].input == DenseInput::LayerInput);
+      return params("folded_");
+    };
+    const std::string act = act_enum(l.activation), sc = l.shortcut ? "true" : "false";
+    const std::string oh = op.one_hot ? "true" : "false";
+    const std::string xin = op.one_hot ? "nullptr" : L.x, cin = op.one_hot ? "c" : "0";
+    switch (op.kind) {
+      case OpKind::OneHot:
+        // The plain path multiplies by an explicit one-hot vector, as darknet does.
+        members_ += "  rnnc::real onehot[kInputs] = {};\n";
+        L.x = "onehot";
+        return "    onehot[c] = 1;\n";
+      case OpKind::Dense: {
+        const Dense& d = l.dense[op.dense[0]];
+        std::string x = d.input == DenseInput::State ? L.h : L.x;
+        return fmt::format("    rnnc::reference::dense_forward<{}>(params.{}, {}, {});\n", act, member_name(d), x, L.y);
+      }
+      case OpKind::DenseFolded: {
+        const Dense& d = l.dense[op.dense[0]];
+        bool state = d.input == DenseInput::State;
+        std::string in = state ? L.out : fmt::format("k{}In", L.C), args = folded();
+        if (op.one_hot)
+          return fmt::format("    rnnc::dense_gather<{}, {}, {}>({}, c, {});\n", in, L.out, act, args, L.y);
+        return fmt::format("    rnnc::dense_forward<{}, {}, {}>({}, {}, {});\n", in, L.out, act, args, state ? L.h : L.x, L.y);
+      }
+      case OpKind::RnnStep:
+        return fmt::format("    rnnc::reference::rnn_step<{}>({}, {}, {}, {});\n", act, params("params."), L.x, sc, L.h);
+      case OpKind::RnnStepFused:
+        return fmt::format("    rnnc::rnn_step<k{}In, {}, {}, {}, {}>({}, {}, {}, {});\n", L.C, L.out, act, sc, oh, folded(),
+                           xin, cin, L.h);
+      case OpKind::LstmStep:
+        return fmt::format("    rnnc::reference::lstm_step({}, {}, {}, {});\n", params("params."), L.x, L.h, L.cell);
+      case OpKind::LstmStepFused:
+        return fmt::format("    rnnc::lstm_step<k{}In, {}, {}>({}, {}, {}, {}, {});\n", L.C, L.out, oh, folded(), xin, cin,
+                           L.h, L.cell);
+      case OpKind::GruStep:
+        return fmt::format("    rnnc::reference::gru_step({}, {}, {}, {});\n", params("params."), L.x,
+                           l.tanh ? "true" : "false", L.h);
+      case OpKind::GruStepFused:
+        return fmt::format("    rnnc::gru_step<k{}In, {}, {}, {}>({}, {}, {}, {});\n", L.C, L.out, oh, l.tanh ? "true" : "false",
+                           folded(), xin, cin, L.h);
+      case OpKind::CopyState:
+        return fmt::format("    std::copy(std::begin({0}), std::end({0}), {1});  // the output is h\n", L.h, L.y);
+      case OpKind::Softmax:
+        return fmt::format("    rnnc::softmax<{}, {}>({}, temperature, {});\n", L.out, l.groups, L.x, L.y);
+    }
+    throw std::logic_error("emit: an op kind without a rendering");
   }
 
   void fold(const Dense& d, bool gather) {
@@ -262,28 +259,32 @@ class Emitter {
     prepare_ += fmt::format("    folded_{0} = rnnc::{1}(params.{0});\n", member_name(d), gather ? "prepare_gather" : "prepare_dense");
   }
 
-  static std::string describe(const Layer& l, const LayerPlan& lp) {
+  // The layer's comment line, from the forms its ops have.
+  static std::string describe(const Layer& l, const LayerOps& lo) {
+    bool fused = false, gathered = false;
+    for (const Op& op : lo.ops) {
+      fused |= op.kind == OpKind::RnnStepFused || op.kind == OpKind::LstmStepFused || op.kind == OpKind::GruStepFused;
+      gathered |= op.one_hot;
+    }
     switch (l.kind) {
       case LayerKind::Rnn:
-        return lp.fused_step ? fmt::format("h = act(input({})) + act(self(h)){}, one fused kernel; y = act(output(h))",
-                                           lp.one_hot_input ? "gathered row" : "x", l.shortcut ? " + h" : "")
-                             : "input, self and output sub-layers as separate passes (reference)";
+        return fused ? fmt::format("h = act(input({})) + act(self(h)){}, one fused kernel; y = act(output(h))",
+                                   gathered ? "gathered row" : "x", l.shortcut ? " + h" : "")
+                     : "input, self and output sub-layers as separate passes (reference)";
       case LayerKind::Connected:
-        return lp.one_hot_input ? "y = act(W[:, c] + b), a gather" : "y = act(W x + b)";
+        return gathered ? "y = act(W[:, c] + b), a gather" : "y = act(W x + b)";
       case LayerKind::Softmax:
         return fmt::format("softmax over {} group(s), with the temperature", l.groups);
       case LayerKind::Lstm:
-        return lp.fused_step
-                   ? fmt::format("f, i, o = logistic, g = tanh of (w* h + u* {}); c = c*f + i*g; h = tanh(c)*o, one fused "
-                                 "kernel",
-                                 lp.one_hot_input ? "gathered row" : "x")
-                   : "eight gate sub-layers, gate sums, activations and state update as separate passes (reference)";
+        return fused ? fmt::format("f, i, o = logistic, g = tanh of (w* h + u* {}); c = c*f + i*g; h = tanh(c)*o, one fused "
+                                   "kernel",
+                                   gathered ? "gathered row" : "x")
+                     : "eight gate sub-layers, gate sums, activations and state update as separate passes (reference)";
       case LayerKind::Gru:
-        return lp.fused_step
-                   ? fmt::format("z, r = logistic(u* {0} + w* h); hh = {1}(uh {0} + wh (r*h)); h = z*h + (1-z)*hh, "
-                                 "fused kernel",
-                                 lp.one_hot_input ? "gathered row" : "x", l.tanh ? "tanh" : "logistic")
-                   : "six gate sub-layers, gate sums, activations and state update as separate passes (reference)";
+        return fused ? fmt::format("z, r = logistic(u* {0} + w* h); hh = {1}(uh {0} + wh (r*h)); h = z*h + (1-z)*hh, "
+                                   "fused kernel",
+                                   gathered ? "gathered row" : "x", l.tanh ? "tanh" : "logistic")
+                     : "six gate sub-layers, gate sums, activations and state update as separate passes (reference)";
       default:
         return "";
     }

@@ -2,12 +2,17 @@
 
 namespace rnnc {
 
-// Every layer with weights runs on folded weights at inference; a layer
-// without batch norm folds to itself, so the kernels have one form.
-void fold_batch_norm(const Model& m, Plan& p) {
-  for (size_t i = 0; i < m.layers.size(); ++i)
-    if (!m.layers[i].dense.empty()) p.layers[i].fold_batch_norm = true;
+// Folding is per sub-layer: a dense op gets its folded form; the reference
+// recurrent steps keep reading the raw parameters (they have no unfused
+// folded kernel) until FuseRecurrentStep gives them one.
+Plan fold_batch_norm(Plan p) {
+  if (p.folded) throw PassRefused("the weights are folded already");
+  for (LayerOps& l : p.layers)
+    for (Op& op : l.ops)
+      if (op.kind == OpKind::Dense) op.kind = OpKind::DenseFolded;
+  p.folded = true;
   p.applied.push_back("FoldBatchNorm");
+  return p;
 }
 
 }  // namespace rnnc
