@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fused program (OneHotGather, FoldBatchNorm, FuseRecurrentStep) against the
+# The fused program (FoldBatchNorm, FuseRecurrentStep, OneHotGather) against the
 # plain reference program (rnnc --no-fuse, darknet's order of operations) on
 # random weights: every output probability within a relative 1e-5 with batch
 # norm, 1e-4 without it or with shortcut (those states grow, and the logits'
