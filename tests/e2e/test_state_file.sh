@@ -34,13 +34,8 @@ activation=linear
 [softmax]
 CFG
 compile st.cfg st
-# The many short runs below write their backups to memory where there is a
-# tmpfs (each backup fsyncs its files, slow on some disks).
-BK=$WORK
-if [ -d /dev/shm ] && [ -w /dev/shm ]; then
-  BK=$(mktemp -d /dev/shm/rnnc-state.XXXXXX)
-  trap 'rm -rf "$WORK" "$BK"' EXIT
-fi
+# The many short runs below write their backups to memory where there is a tmpfs.
+memory_dir state
 ./st train -file data.txt -srand 5 -backup bk -max_batches 20 < /dev/null > train.log 2>&1 || { tail train.log >&2; fail "train"; }
 [ -s bk/st_final.weights.state ] || fail "no sidecar"
 cp bk/st_final.weights good.weights

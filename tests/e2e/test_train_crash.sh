@@ -36,14 +36,8 @@ activation=linear
 [softmax]
 CFG
 compile crash.cfg crash
-# Backups go to memory where there is a tmpfs: each backup fsyncs two files,
-# which on a slow disk makes the run ten times longer, and a SIGKILL (unlike a
-# power cut) does not need the data on disk. Elsewhere, into the work folder.
-BK=$WORK
-if [ -d /dev/shm ] && [ -w /dev/shm ]; then
-  BK=$(mktemp -d /dev/shm/rnnc-crash.XXXXXX)
-  trap 'rm -rf "$WORK" "$BK"' EXIT
-fi
+# Backups go to memory where there is a tmpfs (lib.sh: memory_dir).
+memory_dir crash
 train() { ./crash train "$@" -file data.txt -backup_every $EVERY < /dev/null; }
 
 t0=$(date +%s%N)
