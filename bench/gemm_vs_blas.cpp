@@ -1,5 +1,5 @@
 // Which matrix product wins at the shapes training and generate -n run:
-// rnnc's own kernels (runtime/rnnc/gemm.h and batch_kernels.h, what the
+// rnnc's own kernels (runtime/rnnc/gemm.h and dense/batch.h, what the
 // generated programs use) or OpenBLAS's sgemm, both on every core. Prints one
 // row per shape with GFLOP/s of each.
 // Built and run by bench/run.sh:  g++ -O3 -march=native -I runtime ... -lopenblas
@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "rnnc/batch_kernels.h"
+#include "rnnc/dense/batch.h"
 #include "rnnc/gemm.h"
 
 namespace {
@@ -77,7 +77,7 @@ int main() {
   }
   // generate -n 32 of cfg/rnn.cfg: each step multiplies its nine 1024 x 1024
   // weight matrices (36 MB, more than the L3) by 32 sample columns; rnnc reads
-  // them as panels (batch_kernels.h), as the generated program does.
+  // them as panels (dense/batch.h), as the generated program does.
   constexpr int kMatrices = 9, H = 1024, S = 32;
   std::vector<rnnc::InferenceDense> W(kMatrices);
   for (auto& d : W) {

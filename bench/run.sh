@@ -112,7 +112,7 @@ printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, tiny shape, chars/s vs Py
 echo
 echo "The sgemm column is OpenBLAS on 128 x 1024 x 1024, all cores; the PyTorch row's second column is PyTorch's chars/s."
 echo "The -n 32 target is for either precision (issue 6): one of its two rows meeting it is enough."
-# Which product wins where: rnnc's own kernels (runtime/rnnc/gemm.h, batch_kernels.h)
+# Which product wins where: rnnc's own kernels (runtime/rnnc/gemm.h, dense/batch.h)
 # against OpenBLAS, and which of the two the generated programs run at each shape.
 if g++ -std=c++17 -O3 -march=native -ffp-contract=off -pthread -I runtime bench/gemm_vs_blas.cpp -o "$w/gemm_vs_blas" \
      -lopenblas 2>/dev/null; then

@@ -85,7 +85,7 @@ std::string shown_name(const std::string& file, const std::string& main_file, co
 }  // namespace
 
 std::vector<std::string> check_base_args() {
-  return {"-fsyntax-only", "-w", "-fno-caret-diagnostics", "-ferror-limit=20", "-resource-dir", RNNC_CLANG_RESOURCE_DIR,
+  return {"-std=c++17", "-fsyntax-only", "-w", "-fno-caret-diagnostics", "-ferror-limit=20", "-resource-dir", RNNC_CLANG_RESOURCE_DIR,
           std::string("-I") + kRoot};
 }
 

@@ -6,8 +6,8 @@
 #include <stdexcept>
 
 #include "emit/embedded.h"
-#include "emit/emit_batch.h"
-#include "emit/emit_train.h"
+#include "emit/layer_table.h"
+#include "emit/net_config.h"
 #include "emit/names.h"
 #include "ir/limits.h"
 
@@ -37,34 +37,50 @@ std::string fill_template(const std::string& tmpl, const std::vector<std::pair<s
 namespace {
 
 
+// The one walker: for each layer, its constants, one member (the kind's
+// class template, from the kinds table) and the calls of its ops (from the
+// ops table), chained through each layer's output; the template owns the
+// rest of the file.
 class Emitter {
  public:
   Emitter(const Model& m, const Plan& p, const EmitOptions& o) : m_(m), p_(p), o_(o) {}
 
   std::string run() {
     if (p_.layers.size() != m_.layers.size()) throw std::logic_error("emit: the IR has not one op list per layer");
+    batchable_ = batchable();
     for (size_t i = 0; i < m_.layers.size(); ++i) layer(m_.layers[i], p_.layers[i]);
     std::string passes = p_.applied.empty() ? "none (plain reference kernels)" : fmt::format("{}", fmt::join(p_.applied, ", "));
     std::string ns = "model_" + identifier(m_.name);
     const Layer& last = m_.layers.back();
+    std::string includes;
+    for (const std::string& h : headers_) includes += fmt::format("#include \"{}\"\n", h);
+    if (!batchable_) {
+      reset_batch_ = "    (void)n;  // this model's layers have no batch kernels\n";
+      step_batch_ = "    (void)c;\n    return nullptr;\n";
+    } else {
+      step_batch_ += fmt::format("    return {}.yb.data();\n", last.name);
+    }
     return fill_template(embedded_file("templates/program.cpp.tmpl"),
                          {{"CFG", comment_text(m_.cfg_path)},
                           {"SUMMARY", comment_text(m_.summary())},
                           {"PASSES", passes},
-                          {"INCLUDES", fmt::format("#include \"rnnc/inference_kernels.h\"\n#include \"rnnc/batch_kernels.h\"\n#include \"rnnc/reference_kernels.h\"\n#include \"rnnc/gate_kernels.h\"\n#include \"rnnc/gate_reference.h\"\n#include \"rnnc/train.h\"\n#include \"rnnc/train/gates.h\"")},
+                          {"INCLUDES", includes},
                           {"NAMESPACE", ns},
                           {"CONSTANTS", constants_},
                           {"INFO", info()},
-                          {"PARAMS", params_},
-                          {"FILE_ORDER", fmt::format("{}", fmt::join(file_order_, ", "))},
-                          {"BUILD_ORDER", fmt::format("{}", fmt::join(build_order_, ", "))},
-                          {"INFERENCE_MEMBERS", members_},
+                          {"NET_CONFIG", emit_net_config(m_)},
+                          {"LAYERS", members_},
+                          {"LAYER_LIST", fmt::format("{}", fmt::join(names_, ", "))},
                           {"TEMPERATURE", float_literal(last.kind == LayerKind::Softmax ? last.temperature : 1.f)},
                           {"PREPARE", prepare_},
-                          {"RESET", reset_.empty() ? "    // no recurrent state\n" : reset_},
+                          {"RESET", reset_},
                           {"STEP", step_},
-                          {"BATCH", emit_batch_step(m_, p_)},
-                          {"TRAINING", emit_training(m_)},
+                          {"HAS_BATCH", batchable_ ? "true" : "false"},
+                          {"RESET_BATCH", reset_batch_},
+                          {"STEP_BATCH", step_batch_},
+                          {"TRAIN_BEGIN", train_begin_},
+                          {"FORWARD", forward_},
+                          {"BACKWARD", clear_ + backward_},
                           {"MAIN", main_function(ns)}});
   }
 
@@ -73,6 +89,16 @@ class Emitter {
     std::string out;
     for (char ch : s) out += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
     return out;
+  }
+
+  // Batch kernels (generate -n) exist for the folded and fused forms the ops
+  // table marks, and the character must reach the first layer as c
+  // (OneHotGather): there is no batch one-hot vector.
+  bool batchable() const {
+    for (const LayerOps& l : p_.layers)
+      for (const Op& op : l.ops)
+        if (!op_render(op.kind).batch) return false;
+    return true;
   }
 
   // ModelInfo's fields, one assignment each (the template wraps them in a
@@ -122,11 +148,11 @@ class Emitter {
         string_literal(m_.name), string_literal(o_.march), need.inference_bytes, need.training_bytes, ns);
   }
 
-  // One layer: its constants and parameters, then its ops from the IR, each
-  // rendered by op_call.
+  // One layer: its constants, its member, and its part of every chain.
   void layer(const Layer& l, const LayerOps& lo) {
-    std::string C = camel(l.name);
-    std::string in_const = prev_out_const_.empty() ? "kInputs" : prev_out_const_;
+    const KindRender& kind = kind_render(l.kind);
+    const std::string C = camel(l.name), name = l.name;
+    std::string in_const = prev_.empty() ? "kInputs" : fmt::format("k{}Out", camel(prev_));
     if (l.index == 0) {
       constants_ += fmt::format("constexpr int kInputs = {};  // bytes the model reads\n", m_.net.inputs);
       constants_ += fmt::format("constexpr int kTimeSteps = {};  // characters per stream in a training batch\n", m_.net.time_steps);
@@ -134,129 +160,81 @@ class Emitter {
       constants_ += "constexpr int kRows = kTimeSteps * kStreams;\n";
       constants_ += "constexpr int kBatch = kRows;  // darknet's effective batch\n";
     }
-    constants_ += fmt::format("// [{}] {}, {}\n", layer_kind_name(l.kind), l.name, comment_text(l.loc.str()));
+    const std::string where = fmt::format("[{}] {}, {}", layer_kind_name(l.kind), l.name, comment_text(l.loc.str()));
+    constants_ += fmt::format("// {}\n", where);
     constants_ += fmt::format("constexpr int k{}In = {};\n", C, in_const);
     constants_ += fmt::format("constexpr int k{}Out = {};\n", C, l.outputs);
-    std::string out_const = fmt::format("k{}Out", C);
 
-    for (const Dense& d : l.dense) {
-      std::string din = d.input == DenseInput::LayerInput ? fmt::format("k{}In", C) : out_const;
-      params_ += fmt::format("    rnnc::DenseParams {}{{\"{}\", {}, {}, /*batch_norm=*/{}}};\n", member_name(d), d.name,
-                             din, out_const, d.batch_norm ? "true" : "false");
-      file_order_.push_back("&params." + member_name(d));
-    }
-    for (int b : l.build_order) build_order_.push_back("&params." + member_name(l.dense[b]));
+    std::string options = kind.options(l);
+    members_ += fmt::format("  {}<k{}In, k{}Out, {}kTimeSteps, kStreams> {}{{\"{}\", /*batch_norm=*/{}}};\n", kind.type, C,
+                            C, options.empty() ? "" : options + ", ", name, name, l.batch_normalize ? "true" : "false");
+    names_.push_back(name);
+    bool known = false;
+    for (const std::string& h : headers_) known |= h == kind.header;
+    if (!known) headers_.push_back(kind.header);
+    reset_ += fmt::format("    {}.reset_state();\n", name);
 
-    LayerCtx L{l, C, out_const, prev_y_, l.name + "_h", l.name + "_c", l.name + "_y"};
-    std::string& s = step_;
-    s += fmt::format("    // [{}] {} ({}): {}\n", layer_kind_name(l.kind), l.name, comment_text(l.loc.str()), describe(l, lo));
+    // One character: the ops' calls.
+    const std::string comment = fmt::format("    // [{}] {} ({}): {}\n", layer_kind_name(l.kind), l.name,
+                                            comment_text(l.loc.str()), describe(l, lo));
+    step_ += comment;
     if (o_.inject_error_in_layer == l.index)
-      s += fmt::format("    rnnc_injected_error_for_{}();  // test-only: a line that does not compile\n", l.name);
-    bool state_declared = false, one_hot_vector = false;
+      step_ += fmt::format("    rnnc_injected_error_for_{}();  // test-only: a line that does not compile\n", l.name);
+    std::string x = prev_.empty() ? "" : prev_ + ".y";
+    bool one_hot_vector = false;
+    if (batchable_) step_batch_ += fmt::format("    // {}\n", where);
     for (const Op& op : lo.ops) {
       if (op.kind == OpKind::OneHot) {
+        members_ += "  rnnc::real onehot[kInputs] = {};  // the plain path's input: character c as darknet's one-hot vector\n";
+        step_ += "    onehot[c] = 1;\n";
+        x = "onehot";
         one_hot_vector = true;
-      } else if (!state_declared) {
-        declare_state(L);
-        state_declared = true;
+        continue;
       }
-      if (op.kind == OpKind::Softmax && L.x.empty()) throw CompileError(l.loc, "a [softmax] cannot be the first layer");
-      s += op_call(L, op);
+      if (x.empty() && reads_x(l, op))
+        throw CompileError(l.loc, fmt::format("a [{}] cannot be the first layer", layer_kind_name(l.kind)));
+      const OpRender& r = op_render(op.kind);
+      if (op_info(op.kind).folded) {
+        prepare_ += fmt::format("    {}.prepare_{}(/*gather=*/{});\n", name, r.method, op.one_hot ? "true" : "false");
+        prepared_ += static_cast<int>(op.dense.size());  // -precision bf16 stores these in bf16
+      }
+      step_ += fmt::format("    {}.{}({});\n", name, r.method, arguments(l, op, x, "c"));
+      if (batchable_)
+        step_batch_ += fmt::format("    {}.{}_batch({});\n", name, r.method,
+                                   arguments(l, op, prev_.empty() ? "" : prev_ + ".yb.data()", "c"));
     }
-    if (one_hot_vector) s += "    onehot[c] = 0;\n";
-    members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // {}'s output\n", L.y, out_const, l.name);
-    if (&l == &m_.layers.back()) s += fmt::format("    return {};\n", L.y);
-    prev_y_ = L.y;
-    prev_out_const_ = out_const;
-  }
+    if (one_hot_vector) step_ += "    onehot[c] = 0;\n";
+    if (&l == &m_.layers.back()) step_ += fmt::format("    return {}.y;\n", name);
+    if (batchable_) reset_batch_ += fmt::format("    {}.reset_batch(n);\n", name);
 
-  // What an op's rendering needs of its layer.
-  struct LayerCtx {
-    const Layer& l;
-    std::string C, out, x, h, cell, y;  // x: the input buffer ("" for the character c)
-  };
-
-  // The recurrent state: h (the layer's output at the previous character)
-  // and, for [lstm], the cell c; both start at zero and reset() zeroes them.
-  void declare_state(const LayerCtx& L) {
-    const Layer& l = L.l;
-    if (l.kind == LayerKind::Rnn) {
-      members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // recurrent state\n", L.h, L.out);
-    } else if (l.kind == LayerKind::Lstm || l.kind == LayerKind::Gru) {
-      members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // [{}] {}'s state h\n", L.h, L.out, layer_kind_name(l.kind), l.name);
+    // Training: forward in order, backward in reverse.
+    train_begin_ += fmt::format("    {}.train_begin();\n", name);
+    forward_ += fmt::format("    // {}\n", where);
+    if (kind.loss) {
+      if (prev_.empty()) throw CompileError(l.loc, "a [softmax] cannot be the first layer");
+      forward_ += fmt::format("    return {}.loss({}.train_output(), truth, temperature, {}.delta());\n", name, prev_, prev_);
     } else {
-      return;
+      forward_ += fmt::format("    {}.forward({});\n", name, prev_.empty() ? "x" : prev_ + ".train_output()");
+      backward_ = fmt::format("    // {}\n    {}.backward({});\n", where, name,
+                              prev_.empty() ? "x" : fmt::format("{0}.train_output(), {0}.delta()", prev_)) +
+                  backward_;
+      // The layer adds into the deltas of the one before; they start at zero.
+      if (!prev_.empty()) clear_ += fmt::format("    {}.clear_delta();\n", prev_);
     }
-    reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), rnnc::real(0));\n", L.h);
-    if (l.kind == LayerKind::Lstm) {
-      members_ += fmt::format("  rnnc::real {}[{}] = {{}};  // [lstm] {}'s cell state c\n", L.cell, L.out, l.name);
-      reset_ += fmt::format("    std::fill(std::begin({0}), std::end({0}), rnnc::real(0));\n", L.cell);
-    }
+    prev_ = name;
   }
 
-  // One op as C++: the table of what each op kind calls.
-  std::string op_call(LayerCtx& L, const Op& op) {
-    const Layer& l = L.l;
-    auto params = [&](const char* prefix) {  // the op's sub-layers, as arguments
-      std::vector<std::string> v;
-      for (int d : op.dense) v.push_back(prefix + member_name(l.dense[d]));
-      return fmt::format("{}", fmt::join(v, ", "));
-    };
-    auto folded = [&]() {  // prepares the op's folded weights; gathered where it reads c
-      for (int d : op.dense) fold(l.dense[d], op.one_hot && l.dense[d].input == DenseInput::LayerInput);
-      return params("folded_");
-    };
-    const std::string act = act_enum(l.activation), sc = l.shortcut ? "true" : "false";
-    const std::string oh = op.one_hot ? "true" : "false";
-    const std::string xin = op.one_hot ? "nullptr" : L.x, cin = op.one_hot ? "c" : "0";
-    switch (op.kind) {
-      case OpKind::OneHot:
-        // The plain path multiplies by an explicit one-hot vector, as darknet does.
-        members_ += "  rnnc::real onehot[kInputs] = {};\n";
-        L.x = "onehot";
-        return "    onehot[c] = 1;\n";
-      case OpKind::Dense: {
-        const Dense& d = l.dense[op.dense[0]];
-        std::string x = d.input == DenseInput::State ? L.h : L.x;
-        return fmt::format("    rnnc::reference::dense_forward<{}>(params.{}, {}, {});\n", act, member_name(d), x, L.y);
-      }
-      case OpKind::DenseFolded: {
-        const Dense& d = l.dense[op.dense[0]];
-        bool state = d.input == DenseInput::State;
-        std::string in = state ? L.out : fmt::format("k{}In", L.C), args = folded();
-        if (op.one_hot)
-          return fmt::format("    rnnc::dense_gather<{}, {}, {}>({}, c, {});\n", in, L.out, act, args, L.y);
-        return fmt::format("    rnnc::dense_forward<{}, {}, {}>({}, {}, {});\n", in, L.out, act, args, state ? L.h : L.x, L.y);
-      }
-      case OpKind::RnnStep:
-        return fmt::format("    rnnc::reference::rnn_step<{}>({}, {}, {}, {});\n", act, params("params."), L.x, sc, L.h);
-      case OpKind::RnnStepFused:
-        return fmt::format("    rnnc::rnn_step<k{}In, {}, {}, {}, {}>({}, {}, {}, {});\n", L.C, L.out, act, sc, oh, folded(),
-                           xin, cin, L.h);
-      case OpKind::LstmStep:
-        return fmt::format("    rnnc::reference::lstm_step({}, {}, {}, {});\n", params("params."), L.x, L.h, L.cell);
-      case OpKind::LstmStepFused:
-        return fmt::format("    rnnc::lstm_step<k{}In, {}, {}>({}, {}, {}, {}, {});\n", L.C, L.out, oh, folded(), xin, cin,
-                           L.h, L.cell);
-      case OpKind::GruStep:
-        return fmt::format("    rnnc::reference::gru_step({}, {}, {}, {});\n", params("params."), L.x,
-                           l.tanh ? "true" : "false", L.h);
-      case OpKind::GruStepFused:
-        return fmt::format("    rnnc::gru_step<k{}In, {}, {}, {}>({}, {}, {}, {});\n", L.C, L.out, oh, l.tanh ? "true" : "false",
-                           folded(), xin, cin, L.h);
-      case OpKind::CopyState:
-        return fmt::format("    std::copy(std::begin({0}), std::end({0}), {1});  // the output is h\n", L.h, L.y);
-      case OpKind::Softmax:
-        return fmt::format("    rnnc::softmax<{}, {}>({}, temperature, {});\n", L.out, l.groups, L.x, L.y);
-    }
-    throw std::logic_error("emit: an op kind without a rendering");
+  // An op's arguments: nothing for an op on the layer's own state, the
+  // character c where it reads a gathered row, else the input x.
+  static bool on_state(const Layer& l, const Op& op) {
+    return op.kind == OpKind::CopyState || ((op.kind == OpKind::Dense || op.kind == OpKind::DenseFolded) &&
+                                            l.dense[op.dense[0]].input == DenseInput::State);
   }
-
-  void fold(const Dense& d, bool gather) {
-    ++prepared_;  // -precision bf16 stores these weights in bf16 (rnnc/inference_kernels.h apply_precision)
-    members_ += fmt::format("  rnnc::InferenceDense folded_{};  // {}{}\n", member_name(d), d.batch_norm ? "batch norm folded in" : "no batch norm",
-                            gather ? ", stored [in][out] for the gather" : "");
-    prepare_ += fmt::format("    folded_{0} = rnnc::{1}(params.{0});\n", member_name(d), gather ? "prepare_gather" : "prepare_dense");
+  static bool reads_x(const Layer& l, const Op& op) { return !on_state(l, op) && !op.one_hot; }
+  static std::string arguments(const Layer& l, const Op& op, const std::string& x, const std::string& c) {
+    std::string a = on_state(l, op) ? "" : op.one_hot ? c : x;
+    if (op.kind == OpKind::Softmax) a += ", temperature";
+    return a;
   }
 
   // The layer's comment line, from the forms its ops have.
@@ -293,8 +271,10 @@ class Emitter {
   const Model& m_;
   const Plan& p_;
   const EmitOptions& o_;
-  std::string constants_, params_, members_, prepare_, reset_, step_, prev_y_, prev_out_const_;
-  std::vector<std::string> file_order_, build_order_;
+  bool batchable_ = false;
+  std::string constants_, members_, prepare_, reset_, step_, reset_batch_, step_batch_, train_begin_, forward_, clear_,
+      backward_, prev_;
+  std::vector<std::string> names_, headers_;
   int prepared_ = 0;  // sub-layers whose weights are prepared for inference (InferenceDense)
 };
 

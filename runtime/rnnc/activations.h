@@ -14,7 +14,7 @@ namespace rnnc {
 inline double dexp(double x) { return std::exp(x); }
 
 // darknet's softmax of G logits with a temperature: the largest logit taken
-// off first, exp in double. Inference (softmax in inference_kernels.h) and
+// off first, exp in double. Inference (layers/softmax.h) and
 // training (softmax_loss) both call it, group by group.
 template <class T>
 inline void softmax_group(const T* in, int G, T temperature, T* out) {

@@ -1,16 +1,7 @@
 // The commands every generated program has: generate, valid, train, and a few
 // helpers, with darknet's flags and defaults. The model-specific parts (the
-// layers, their kernels) come from the generated Model class:
-//
-//   struct Model {
-//     static const ModelInfo& info();
-//     std::vector<DenseParams*> in_file_order();   // darknet's weights order
-//     std::vector<DenseParams*> in_build_order();  // darknet's init order
-//     void prepare_inference();                    // fold, lay out
-//     void set_temperature(float t);
-//     void reset_state();
-//     const real* step(int c);                    // probabilities of the next char
-//   };
+// layers, their kernels) come from the generated Model class, whose interface
+// check_model_interface below writes down and checks at compile time.
 #pragma once
 #include <cfloat>
 #include <cmath>
@@ -19,19 +10,54 @@
 #include <ctime>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "error.h"
 #include "files.h"
 #include "flags.h"
 #include "threads.h"
-#include "inference_kernels.h"
+#include "precision.h"
+#include "vocabulary.h"
 #include "random.h"
 #include "sample_output.h"
 #include "sampler.h"
 #include "weights_io.h"
 
 namespace rnnc {
+
+struct ModelInfo;
+
+// The generated Model's interface (templates/program.cpp.tmpl), every member
+// the commands call: a template or emitter that drifts from it fails to
+// compile here, saying which member.
+template <class M>
+constexpr bool check_model_interface() {
+  using std::is_same_v;
+  using Params = std::vector<DenseParams*>;
+  static_assert(is_same_v<decltype(&M::info), const ModelInfo& (*)()>, "Model: static const ModelInfo& info()");
+  static_assert(is_same_v<decltype(&M::net_config), const NetConfig& (*)()>,
+                "Model: static const NetConfig& net_config()");
+  static_assert(is_same_v<decltype(&M::in_file_order), Params (M::*)()>, "Model: in_file_order(), darknet's file order");
+  static_assert(is_same_v<decltype(&M::in_build_order), Params (M::*)()>, "Model: in_build_order(), darknet's init order");
+  // One character: fold and lay out the weights, then step.
+  static_assert(is_same_v<decltype(&M::prepare_inference), void (M::*)()>, "Model: void prepare_inference()");
+  static_assert(is_same_v<decltype(&M::set_temperature), void (M::*)(float)>, "Model: void set_temperature(float)");
+  static_assert(is_same_v<decltype(&M::reset_state), void (M::*)()>, "Model: void reset_state()");
+  static_assert(is_same_v<decltype(&M::step), const real* (M::*)(int)>, "Model: const real* step(int c)");
+  // n samples at once (generate -n), where kHasBatchStep.
+  static_assert(is_same_v<decltype(M::kHasBatchStep), const bool>, "Model: static constexpr bool kHasBatchStep");
+  static_assert(is_same_v<decltype(&M::reset_batch), void (M::*)(int)>, "Model: void reset_batch(int n)");
+  static_assert(is_same_v<decltype(&M::step_batch), const real* (M::*)(const unsigned char*)>,
+                "Model: const real* step_batch(const unsigned char* c)");
+  // Training (rnnc/train.h).
+  static_assert(is_same_v<decltype(&M::train_begin), void (M::*)()>, "Model: void train_begin()");
+  static_assert(is_same_v<decltype(&M::train_forward), double (M::*)(const unsigned char*, const unsigned char*)>,
+                "Model: double train_forward(const unsigned char* x, const unsigned char* truth)");
+  static_assert(is_same_v<decltype(&M::train_backward), void (M::*)(const unsigned char*)>,
+                "Model: void train_backward(const unsigned char* x)");
+  return true;
+}
 
 struct ModelInfo {
   const char* name;          // the cfg's base name, as darknet names backups
@@ -335,6 +361,7 @@ int cmd_gradcheck(Flags& f);
 
 template <class Model>
 int run_program(int argc, char** argv) {
+  static_assert(check_model_interface<Model>());
   std::setvbuf(stdout, nullptr, _IOFBF, 1 << 16);
   const ModelInfo& info = Model::info();
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {

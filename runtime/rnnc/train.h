@@ -20,7 +20,6 @@
 #include "loss_plot.h"
 #include "program.h"
 #include "text_data.h"
-#include "train/layers.h"
 #include "train/update.h"
 
 namespace rnnc {

@@ -32,19 +32,21 @@ TEST_CASE("emitted code is named after the cfg, with sizes as constants and cfg 
   std::string s = emit(true);
   CHECK(s.find("constexpr int kRnn0Out = 32;") != std::string::npos);
   CHECK(s.find("constexpr int kStreams = 4;") != std::string::npos);
-  CHECK(s.find("rnnc::DenseParams rnn0_input{\"rnn0.input\"") != std::string::npos);
+  CHECK(s.find("rnnc::layers::Rnn<kRnn0In, kRnn0Out, rnnc::Act::Leaky, /*shortcut=*/false, kTimeSteps, kStreams> "
+               "rnn0{\"rnn0\", /*batch_norm=*/true};") != std::string::npos);
   CHECK(s.find("// [rnn] rnn0 (e.cfg:5:1)") != std::string::npos);
   CHECK(s.find("// [connected] connected1 (e.cfg:9:1)") != std::string::npos);
-  CHECK(s.find("rnnc::rnn_step<") != std::string::npos);  // the fused kernel
+  CHECK(s.find("rnn0.step_fused(c);") != std::string::npos);  // the fused kernel, on a gathered row
   CHECK(s.find("Passes: FoldBatchNorm, FuseRecurrentStep, OneHotGather") != std::string::npos);
   std::string plain = emit(false);
-  CHECK(plain.find("rnnc::reference::rnn_step<") != std::string::npos);
-  CHECK(plain.find("rnnc::rnn_step<") == std::string::npos);
+  CHECK(plain.find("rnn0.step(onehot);") != std::string::npos);
+  CHECK(plain.find("step_fused") == std::string::npos);
 }
 
 // The second [rnn] reads 32 and keeps 32: its input and its state are the
-// same size, so only the sub-layer's role tells kRnn1In from kRnn1Out (an
-// [lstm] or [gru] of 256 on the 256 inputs likewise).
+// same size, so only the size's role tells kRnn1In from kRnn1Out (an [lstm]
+// or [gru] of 256 on the 256 inputs likewise); each layer kind's header sizes
+// its sub-layers from them (test_kernels.cpp checks that side).
 TEST_CASE("a sub-layer's size constant follows what it reads, also when the sizes are equal") {
   Diagnostics d;
   Model m = lower(parse_cfg("[net]\ninputs=256\n[rnn]\noutput=32\n[rnn]\noutput=32\n[lstm]\noutput=256\n"
@@ -53,14 +55,11 @@ TEST_CASE("a sub-layer's size constant follows what it reads, also when the size
                   d);
   for (bool fuse : {true, false}) {
     std::string s = emit_cpp(m, make_plan(m, fuse));
-    CHECK(s.find("rnn1_input{\"rnn1.input\", kRnn1In, kRnn1Out") != std::string::npos);
-    CHECK(s.find("rnn1_self{\"rnn1.self\", kRnn1Out, kRnn1Out") != std::string::npos);
-    CHECK(s.find("rnn1_output{\"rnn1.output\", kRnn1Out, kRnn1Out") != std::string::npos);
-    CHECK(s.find("lstm2_wf{\"lstm2.wf\", kLstm2Out, kLstm2Out") != std::string::npos);
-    CHECK(s.find("lstm2_uf{\"lstm2.uf\", kLstm2In, kLstm2Out") != std::string::npos);
-    CHECK(s.find("gru3_wh{\"gru3.wh\", kGru3Out, kGru3Out") != std::string::npos);
-    CHECK(s.find("gru3_uh{\"gru3.uh\", kGru3In, kGru3Out") != std::string::npos);
-    CHECK(s.find("connected4{\"connected4\", kConnected4In, kConnected4Out") != std::string::npos);
+    CHECK(s.find("constexpr int kRnn1In = kRnn0Out;") != std::string::npos);
+    CHECK(s.find("rnnc::layers::Rnn<kRnn1In, kRnn1Out,") != std::string::npos);
+    CHECK(s.find("rnnc::layers::Lstm<kLstm2In, kLstm2Out,") != std::string::npos);
+    CHECK(s.find("rnnc::layers::Gru<kGru3In, kGru3Out,") != std::string::npos);
+    CHECK(s.find("rnnc::layers::Connected<kConnected4In, kConnected4Out,") != std::string::npos);
   }
 }
 

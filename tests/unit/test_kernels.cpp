@@ -5,10 +5,15 @@
 #include <initializer_list>
 #include <vector>
 
-#include "rnnc/batch_kernels.h"
-#include "rnnc/inference_kernels.h"
+#include <memory>
+
+#include "rnnc/dense/batch.h"
+#include "rnnc/layers/connected.h"
+#include "rnnc/layers/gru.h"
+#include "rnnc/layers/lstm.h"
+#include "rnnc/layers/rnn.h"
+#include "rnnc/layers/softmax.h"
 #include "rnnc/random.h"
-#include "rnnc/reference_kernels.h"
 
 using namespace rnnc;
 
@@ -32,22 +37,65 @@ void check_close(const real* a, const real* b, int n, double rel = 1e-5) {
   }
 }
 
+// Two layers with the same parameters: one runs the plain reference ops,
+// the other the fast ones.
+template <class L>
+void same_params(L& from, L& to) {
+  auto a = from.in_file_order(), b = to.in_file_order();
+  for (size_t i = 0; i < a.size(); ++i) *b[i] = *a[i];
+}
+
+template <class L>
+void randomise_layer(L& l, GlibcRandom& g) {
+  for (DenseParams* p : l.in_file_order()) randomise(*p, g);
+}
+
 template <Act A, bool BN, bool SHORTCUT>
 void check_rnn_step() {
   constexpr int IN = 40, H = 24;
   GlibcRandom g(17);
-  DenseParams in("in", IN, H, BN), self("self", H, H, BN);
-  randomise(in, g);
-  randomise(self, g);
-  InferenceDense fin = prepare_dense(in), fself = prepare_dense(self);
-  std::vector<real> h_ref(H), h_fused(H), x(IN);
-  for (auto& v : h_ref) v = g.uniform(-1, 1);
-  h_fused = h_ref;
+  layers::Rnn<IN, H, A, SHORTCUT, 1, 1> ref("r", BN), fused("r", BN);
+  randomise_layer(ref, g);
+  same_params(ref, fused);
+  fused.prepare_step_fused(false);
+  fused.prepare_dense_folded(false);
+  for (auto& v : ref.h) v = g.uniform(-1, 1);
+  std::copy(std::begin(ref.h), std::end(ref.h), fused.h);
+  std::vector<real> x(IN);
   for (int step = 0; step < 5; ++step) {
     for (auto& v : x) v = g.uniform(-1, 1);
-    reference::rnn_step<A>(in, self, x.data(), SHORTCUT, h_ref.data());
-    rnn_step<IN, H, A, SHORTCUT, false>(fin, fself, x.data(), 0, h_fused.data());
-    check_close(h_ref.data(), h_fused.data(), H);
+    ref.step(x.data());
+    ref.dense();
+    fused.step_fused(x.data());
+    fused.dense_folded();
+    check_close(ref.h, fused.h, H);
+    check_close(ref.y, fused.y, H);
+  }
+}
+
+// [lstm] and [gru]: the fused kernel against darknet's order of operations,
+// reading x or (gathered) a character.
+template <class L>
+void check_gated_step(bool bn, bool gather) {
+  GlibcRandom g(bn ? 31 : 32);
+  L ref("g", bn), fused("g", bn);
+  randomise_layer(ref, g);
+  same_params(ref, fused);
+  fused.prepare_step_fused(gather);
+  std::vector<real> x(L::kIn);
+  for (int step = 0; step < 5; ++step) {
+    const int c = (step * 7 + 3) % L::kIn;
+    for (auto& v : x) v = gather ? real(0) : real(g.uniform(-1, 1));
+    if (gather) x[c] = 1;
+    ref.step(x.data());
+    ref.copy();
+    if (gather)
+      fused.step_fused(c);
+    else
+      fused.step_fused(x.data());
+    fused.copy();
+    check_close(ref.h, fused.h, L::kOut);
+    check_close(ref.y, fused.y, L::kOut);
   }
 }
 
@@ -61,28 +109,47 @@ TEST_CASE("fused rnn step matches the plain reference") {
   check_rnn_step<Act::Relu, true, false>();
 }
 
+TEST_CASE("fused lstm and gru steps match the plain reference") {
+  // The input sub-layers read the layer's input, the recurrent ones its state.
+  layers::Lstm<40, 24, 1, 1> lstm("lstm0", false);
+  CHECK((lstm.ui.in == 40 && lstm.ui.out == 24 && lstm.wi.in == 24 && lstm.wi.out == 24));
+  layers::Gru<40, 24, true, 1, 1> gru("gru0", false);
+  CHECK((gru.uh.in == 40 && gru.wh.in == 24 && gru.wh.name == "gru0.wh"));
+  for (bool bn : {false, true})
+    for (bool gather : {false, true}) {
+      CAPTURE(bn);
+      CAPTURE(gather);
+      check_gated_step<layers::Lstm<40, 24, 1, 1>>(bn, gather);
+      check_gated_step<layers::Gru<40, 24, true, 1, 1>>(bn, gather);
+      check_gated_step<layers::Gru<40, 24, false, 1, 1>>(bn, gather);
+    }
+}
+
 TEST_CASE("gathered one-hot projection equals the product with a one-hot vector") {
   constexpr int IN = 40, H = 24;
   GlibcRandom g(5);
   for (bool bn : {false, true}) {
-    DenseParams in("in", IN, H, bn), self("self", H, H, bn);
-    randomise(in, g);
-    randomise(self, g);
-    InferenceDense fg = prepare_gather(in), fs = prepare_dense(self);
-    std::vector<real> h_ref(H, 0), h_g(H, 0);
+    layers::Rnn<IN, H, Act::Leaky, false, 1, 1> ref("r", bn), gathered("r", bn);
+    randomise_layer(ref, g);
+    same_params(ref, gathered);
+    gathered.prepare_step_fused(true);
     for (int c : {3, 0, 39, 7, 7}) {
       std::vector<real> onehot(IN, 0);
       onehot[c] = 1;
-      reference::rnn_step<Act::Leaky>(in, self, onehot.data(), false, h_ref.data());
-      rnn_step<IN, H, Act::Leaky, false, true>(fg, fs, nullptr, c, h_g.data());
-      check_close(h_ref.data(), h_g.data(), H);
+      ref.step(onehot.data());
+      gathered.step_fused(c);
+      check_close(ref.h, gathered.h, H);
     }
     // the connected layer's gather
-    std::vector<real> y_ref(H), y_g(H), onehot(IN, 0);
+    layers::Connected<IN, H, Act::Linear, 1, 1> dense("d", bn), gather("d", bn);
+    randomise_layer(dense, g);
+    same_params(dense, gather);
+    gather.prepare_dense_folded(true);
+    std::vector<real> onehot(IN, 0);
     onehot[11] = 1;
-    reference::dense_forward<Act::Linear>(in, onehot.data(), y_ref.data());
-    dense_gather<IN, H, Act::Linear>(fg, 11, y_g.data());
-    check_close(y_ref.data(), y_g.data(), H);
+    dense.dense(onehot.data());
+    gather.dense_folded(11);
+    check_close(dense.y, gather.y, H);
   }
 }
 
@@ -90,36 +157,44 @@ TEST_CASE("fused dense forward (folded batch norm) matches the plain twin") {
   constexpr int IN = 100, OUT = 37;
   GlibcRandom g(8);
   for (bool bn : {false, true}) {
-    DenseParams p("d", IN, OUT, bn);
-    randomise(p, g);
-    std::vector<real> x(IN), y_ref(OUT), y(OUT);
+    layers::Connected<IN, OUT, Act::Elu, 1, 1> ref("d", bn), folded("d", bn);
+    randomise_layer(ref, g);
+    same_params(ref, folded);
+    folded.prepare_dense_folded(false);
+    std::vector<real> x(IN);
     for (auto& v : x) v = g.uniform(-1, 1);
-    reference::dense_forward<Act::Elu>(p, x.data(), y_ref.data());
-    dense_forward<IN, OUT, Act::Elu>(prepare_dense(p), x.data(), y.data());
-    check_close(y_ref.data(), y.data(), OUT);
+    ref.dense(x.data());
+    folded.dense_folded(x.data());
+    check_close(ref.y, folded.y, OUT);
   }
 }
 
 TEST_CASE("batch kernels (generate -n) match the one-sample kernels") {
   constexpr int IN = 64, H = 32, N = 5;
   GlibcRandom g(21);
-  DenseParams in("in", IN, H, true), self("self", H, H, true), out("out", H, H, false);
-  randomise(in, g);
-  randomise(self, g);
-  randomise(out, g);
-  InferenceDense fi = prepare_gather(in), fs = prepare_dense(self), fo = prepare_dense(out);
-  std::vector<std::vector<real>> h(N, std::vector<real>(H, 0));
-  std::vector<real> hb(size_t(H) * N, 0), yb(size_t(H) * N), scratch;
+  using Rnn = layers::Rnn<IN, H, Act::Leaky, false, 1, 1>;
+  Rnn batch("r", true);
+  randomise_layer(batch, g);
+  batch.prepare_step_fused(true);
+  batch.prepare_dense_folded(false);
+  batch.reset_batch(N);
+  std::vector<std::unique_ptr<Rnn>> one;
+  for (int s = 0; s < N; ++s) {
+    one.emplace_back(new Rnn("r", true));
+    same_params(batch, *one.back());
+    one.back()->prepare_step_fused(true);
+    one.back()->prepare_dense_folded(false);
+  }
   unsigned char c[N] = {1, 5, 9, 63, 0};
   for (int step = 0; step < 3; ++step) {
-    rnn_step_batch<IN, H, Act::Leaky, false, true>(fi, fs, nullptr, c, hb.data(), N, scratch);
-    dense_forward_batch<H, H, Act::Leaky>(fo, hb.data(), yb.data(), N);
+    batch.step_fused_batch(c);
+    batch.dense_folded_batch();
     for (int s = 0; s < N; ++s) {
-      rnn_step<IN, H, Act::Leaky, false, true>(fi, fs, nullptr, c[s], h[s].data());
-      std::vector<real> y(H), col(H);
-      dense_forward<H, H, Act::Leaky>(fo, h[s].data(), y.data());
-      for (int j = 0; j < H; ++j) col[j] = yb[size_t(j) * N + s];
-      check_close(y.data(), col.data(), H);
+      one[s]->step_fused(int(c[s]));
+      one[s]->dense_folded();
+      std::vector<real> col(H);
+      for (int j = 0; j < H; ++j) col[j] = batch.yb[size_t(j) * N + s];
+      check_close(one[s]->y, col.data(), H);
     }
     for (auto& ch : c) ch = static_cast<unsigned char>((ch * 7 + 3) % IN);
   }
@@ -128,7 +203,10 @@ TEST_CASE("batch kernels (generate -n) match the one-sample kernels") {
 TEST_CASE("softmax with temperature and groups sums to 1 per group") {
   std::vector<real> x(12), y(12);
   for (int i = 0; i < 12; ++i) x[i] = real(i) * .3f - 1;
-  softmax<12, 3>(x.data(), .7f, y.data());
+  layers::Softmax<12, 12, 3, 1, 1> groups3("s", false);
+  layers::Softmax<12, 12, 1, 1, 1> one("s", false);
+  groups3.softmax(x.data(), .7f);
+  std::copy(std::begin(groups3.y), std::end(groups3.y), y.begin());
   for (int g = 0; g < 3; ++g) {
     double s = 0;
     for (int i = 0; i < 4; ++i) s += y[g * 4 + i];
@@ -136,8 +214,10 @@ TEST_CASE("softmax with temperature and groups sums to 1 per group") {
   }
   // a lower temperature sharpens
   std::vector<real> hot(12), cold(12);
-  softmax<12, 1>(x.data(), 2.f, hot.data());
-  softmax<12, 1>(x.data(), .5f, cold.data());
+  one.softmax(x.data(), 2.f);
+  std::copy(std::begin(one.y), std::end(one.y), hot.begin());
+  one.softmax(x.data(), .5f);
+  std::copy(std::begin(one.y), std::end(one.y), cold.begin());
   CHECK(cold[11] > hot[11]);
 }
 

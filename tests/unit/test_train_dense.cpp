@@ -1,4 +1,4 @@
-// Training's pointwise passes (runtime/rnnc/train/dense.h: batch norm, bias,
+// Training's pointwise passes (runtime/rnnc/dense/train.h: batch norm, bias,
 // activation and their gradients, which the threads share by columns) against
 // a plain double-precision twin that walks one column at a time.
 #include <doctest/doctest.h>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "rnnc/random.h"
-#include "rnnc/train/dense.h"
+#include "rnnc/dense/train.h"
 
 using namespace rnnc;
 
@@ -42,8 +42,8 @@ TEST_CASE("training batch norm forward and backward, split by columns, match a p
   for (auto& v : delta) v = static_cast<real>(g.uniform(-1, 1));
   const std::vector<real> z0 = z, delta0 = delta;
 
-  train::dense_finish_forward<Act::Leaky>(p, c, 0, kRows, z.data());
-  train::dense_backward_pointwise<Act::Leaky>(p, c, 0, kRows, delta.data());
+  train::dense_train_finish<Act::Leaky>(p, c, 0, kRows, z.data());
+  train::dense_train_backward_pointwise<Act::Leaky>(p, c, 0, kRows, delta.data());
 
   std::vector<double> rm(before.rolling_mean.begin(), before.rolling_mean.end());
   std::vector<double> rv(before.rolling_variance.begin(), before.rolling_variance.end());

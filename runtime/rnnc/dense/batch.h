@@ -1,5 +1,5 @@
-// Inference for n independent samples at once (generate -n N): every weight
-// read serves all n. Activations are feature-major ([features][n], one
+// A dense sub-layer at inference for n independent samples at once
+// (generate -n N): every weight read serves all n. Activations are feature-major ([features][n], one
 // column per sample), so that each layer is one product W X with the
 // register-blocked micro-kernel of gemm.h, then a pointwise pass.
 #pragma once
@@ -8,9 +8,9 @@
 #include <cstring>
 #include <vector>
 
-#include "activations.h"
-#include "inference_kernels.h"
-#include "gemm.h"
+#include "../activations.h"
+#include "inference.h"
+#include "../gemm.h"
 
 namespace rnnc {
 
@@ -257,64 +257,6 @@ inline void dense_gather_rows(const InferenceDense& d, const unsigned char* c, r
 template <int IN, int OUT, Act A>
 inline void dense_gather_batch(const InferenceDense& d, const unsigned char* c, real* Y, int n) {
   dense_gather_rows<OUT, A>(d, c, Y, n, 0, OUT);
-}
-
-// One [rnn] step for n samples: H' = act(input(x)) + act(self(H)) (+ H).
-// Each thread computes its rows of both products and their sums in one pass;
-// the new state goes to scratch first, because every thread's self product
-// reads all of H.
-template <int IN, int H, Act A, bool SHORTCUT, bool ONEHOT>
-inline void rnn_step_batch(const InferenceDense& input, const InferenceDense& self, const real* X,
-                           const unsigned char* c, real* Hs, int n, std::vector<real>& scratch) {
-  scratch.resize(size_t(3) * H * n);
-  real* a = scratch.data();
-  real* s = a + size_t(H) * n;
-  real* next = s + size_t(H) * n;
-  auto rows = [&](int j0, int j1, bool products) {
-    if (products) {
-      if (ONEHOT)
-        dense_gather_rows<H, A>(input, c, a, n, j0, j1);
-      else {
-        batch_product_rows<IN>(input, X, a, n, j0, j1);
-        bias_activate_rows<A>(input, a, n, j0, j1);
-      }
-      batch_product_rows<H>(self, Hs, s, n, j0, j1);
-    }
-    for (int j = j0; j < j1; ++j)
-      for (int k = 0; k < n; ++k) {
-        size_t i = size_t(j) * n + k;
-        real sv = activate<A>(s[i] + self.b[j]);
-        next[i] = SHORTCUT ? (Hs[i] + a[i]) + sv : a[i] + sv;
-      }
-  };
-  if (uses_bf16_dot<IN, H>(input, n) || uses_bf16_dot<H, H>(self, n)) {
-    if (ONEHOT)
-      dense_gather_batch<IN, H, A>(input, c, a, n);
-    else
-      dense_forward_batch<IN, H, A>(input, X, a, n);
-    batch_product<H, H>(self, Hs, s, n);
-    rows(0, H, false);
-  } else {
-    for_batch_rows(H, batch_threaded(ONEHOT ? H : IN + H, H, n), [&](int j0, int j1) { rows(j0, j1, true); });
-  }
-  std::memcpy(Hs, next, sizeof(real) * size_t(H) * n);
-}
-
-// Softmax of each sample's column; P is sample-major [n][N] for the sampler.
-// Samples are independent: the threads take a share each.
-template <int N, int GROUPS>
-inline void softmax_batch(const real* X, real temperature, real* P, int n) {
-  parallel_for(
-      n,
-      [&](int s0, int s1) {
-        thread_local std::vector<real> column;
-        column.resize(N);
-        for (int s = s0; s < s1; ++s) {
-          for (int j = 0; j < N; ++j) column[j] = X[size_t(j) * n + s];
-          softmax<N, GROUPS>(column.data(), temperature, P + size_t(s) * N);
-        }
-      },
-      8);
 }
 
 }  // namespace rnnc

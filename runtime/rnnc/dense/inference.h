@@ -1,19 +1,21 @@
-// The fast inference kernels a generated program calls for one character
-// (batch 1). Sizes are template arguments, fixed when rnnc emitted the
-// program, so loops have constant trip counts the compiler can unroll and
-// vectorise. Each kernel has a plain twin in reference_kernels.h that the
-// tests hold it against.
+// A dense (connected) sub-layer at inference, one character at a time: its
+// weights with batch norm folded in, laid out as the kernels read them, and
+// the row products every layer kind's fast step is built from. Sizes are
+// template arguments, fixed when rnnc emitted the program, so loops have
+// constant trip counts the compiler can unroll and vectorise. The plain twin
+// in darknet's order of operations is dense/reference.h.
 #pragma once
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
-#include "activations.h"
-#include "bf16.h"
-#include "huge_pages.h"
-#include "params.h"
-#include "simd.h"
-#include "threads.h"
+#include "../activations.h"
+#include "../bf16.h"
+#include "../huge_pages.h"
+#include "../params.h"
+#include "../precision.h"
+#include "../simd.h"
+#include "../threads.h"
 
 namespace rnnc {
 
@@ -22,18 +24,10 @@ namespace rnnc {
 struct InferenceDense {
   WeightVector<real> w;                // [out][in], or [in][out] when gathered
   WeightVector<uint16_t> w_bf16;       // the same in bfloat16, when -precision bf16 (then w is empty)
-  WeightVector<real> panels;           // w in the batch micro-kernel's order, once generate -n asks (batch_kernels.h)
+  WeightVector<real> panels;           // w in the batch micro-kernel's order, once generate -n asks (dense/batch.h)
   WeightVector<uint16_t> panels_bf16;  // w_bf16 likewise
   std::vector<real> b;                 // [out]
 };
-
-// -precision: fp32 (darknet-exact, the default) or bf16 (weights in bfloat16,
-// half the memory traffic, float accumulation).
-enum class Precision { Fp32, Bf16 };
-inline Precision& weight_precision() {
-  static Precision p = Precision::Fp32;
-  return p;
-}
 
 inline void apply_precision(InferenceDense& d) {
   if (weight_precision() != Precision::Bf16) return;
@@ -238,7 +232,7 @@ constexpr int kRowsPerThread(int n) { return n >= 4096 ? 1 : 1 + (1 << 16) / (n 
 
 // y = act(W x + b).
 template <int IN, int OUT, Act A>
-inline void dense_forward(const InferenceDense& d, const real* __restrict x, real* __restrict y) {
+inline void dense_step(const InferenceDense& d, const real* __restrict x, real* __restrict y) {
   parallel_for(
       OUT,
       [&](int j0, int j1) {
@@ -250,40 +244,19 @@ inline void dense_forward(const InferenceDense& d, const real* __restrict x, rea
 
 // y = act(W[:, c] + b) for a one-hot input c (OneHotGather): one row read.
 template <int IN, int OUT, Act A>
-inline void dense_gather(const InferenceDense& d, int c, real* __restrict y) {
+inline void dense_step_gather(const InferenceDense& d, int c, real* __restrict y) {
   for (int j = 0; j < OUT; ++j) y[j] = activate<A>(gathered(d, c, OUT, j) + d.b[j]);
 }
 
-// One [rnn] step, fused: the input projection (a gathered row for a one-hot
-// input, else a product), the recurrent product, their biases and
-// activations, and the state sum, in one pass over the outputs.
-//   h' = act(Wi x + bi) + act(Ws h + bs) (+ h when shortcut)
-template <int IN, int H, Act A, bool SHORTCUT, bool ONEHOT>
-inline void rnn_step(const InferenceDense& input, const InferenceDense& self, const real* x, int c,
-                     real* __restrict h) {
-  real next[H];
-  parallel_for(
-      H,
-      [&](int j0, int j1) {
-        real in[H], rec[H];
-        if (!ONEHOT) rows_dot<IN>(input, j0, j1, x, in);
-        rows_dot<H>(self, j0, j1, h, rec);
-        for (int j = j0; j < j1; ++j) {
-          real a = activate<A>((ONEHOT ? gathered(input, c, H, j) : in[j - j0]) + input.b[j]);
-          real s = activate<A>(rec[j - j0] + self.b[j]);
-          next[j] = SHORTCUT ? (h[j] + a) + s : a + s;
-        }
-      },
-      kRowsPerThread(ONEHOT ? H : IN + H));
-  std::memcpy(h, next, sizeof next);
-}
-
-// darknet's softmax over each of GROUPS groups, with temperature; exp in
-// double as darknet calls it.
-template <int N, int GROUPS>
-inline void softmax(const real* x, real temperature, real* y) {
-  constexpr int G = N / GROUPS;
-  for (int g = 0; g < GROUPS; ++g) softmax_group(x + g * G, G, temperature, y + g * G);
+// A sub-layer's product for outputs j0..j1 without its bias: a gathered row
+// for a one-hot character c (ONEHOT), else rows times x. Writes out[j - j0].
+template <int IN, int OUT, bool ONEHOT>
+inline void dense_rows(const InferenceDense& d, const real* x, int c, int j0, int j1, real* out) {
+  if constexpr (ONEHOT) {
+    for (int j = j0; j < j1; ++j) out[j - j0] = gathered(d, c, OUT, j);
+  } else {
+    rows_dot<IN>(d, j0, j1, x, out);
+  }
 }
 
 }  // namespace rnnc

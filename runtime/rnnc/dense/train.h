@@ -96,7 +96,7 @@ inline void for_columns(int rows, int out, F&& f) {
 // writing c.y; z is overwritten. Loops run along rows (contiguous) with
 // per-output accumulators, so they vectorise; the threads take columns.
 template <Act A>
-inline void dense_finish_forward(DenseParams& p, DenseCache& c, int r0, int r1, real* z) {
+inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1, real* z) {
   const int out = p.out;
   for_columns(r1 - r0, out, [&](int j0, int j1) {
     if (p.batch_norm) {
@@ -151,23 +151,23 @@ inline void dense_finish_forward(DenseParams& p, DenseCache& c, int r0, int r1, 
 
 // Rows r0..r1: y = act(BN(x W^T) + b), x holding (r1-r0) rows of p.in values.
 template <Act A>
-inline void dense_forward(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1, const real* x,
+inline void dense_train_forward(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1, const real* x,
                           std::vector<real>& z) {
   z.resize(size_t(r1 - r0) * p.out);
   gemm_nn(r1 - r0, p.out, p.in, x, s.wt.data(), z.data(), false);
-  dense_finish_forward<A>(p, c, r0, r1, z.data());
+  dense_train_finish<A>(p, c, r0, r1, z.data());
 }
 
 // The same for a one-hot input: row r's product is column chars[r] of W.
 template <Act A>
-inline void dense_forward_onehot(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1,
+inline void dense_train_forward_onehot(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1,
                                  const unsigned char* chars, std::vector<real>& z) {
   z.resize(size_t(r1 - r0) * p.out);
   for (int r = r0; r < r1; ++r) {
     const real* col = &s.wt[size_t(chars[r]) * p.out];
     std::copy(col, col + p.out, &z[size_t(r - r0) * p.out]);
   }
-  dense_finish_forward<A>(p, c, r0, r1, z.data());
+  dense_train_finish<A>(p, c, r0, r1, z.data());
 }
 
 // One row's share of batch norm's backward sums, columns j0..j1. The
@@ -193,7 +193,7 @@ inline void add_row(int j0, int j1, const real* __restrict row, real* __restrict
 // delta holds -dL/dy for those rows and becomes -dL/dz (z = x W^T) in place;
 // accumulates bias and scale updates. The threads take columns.
 template <Act A>
-inline void dense_backward_pointwise(DenseParams& p, DenseCache& c, int r0, int r1, real* delta) {
+inline void dense_train_backward_pointwise(DenseParams& p, DenseCache& c, int r0, int r1, real* delta) {
   const int out = p.out, n_rows = r1 - r0;
   for_columns(n_rows, out, [&](int j0, int j1) {
     for (int r = 0; r < n_rows; ++r) {
@@ -235,17 +235,17 @@ inline void dense_backward_pointwise(DenseParams& p, DenseCache& c, int r0, int 
 // The whole backward for rows r0..r1 with input x: pointwise part, then the
 // weight update dW += delta^T x, and with dx, dx += delta W (-dL/dx).
 template <Act A>
-inline void dense_backward(DenseParams& p, DenseCache& c, int r0, int r1, real* delta, const real* x, real* dx) {
-  dense_backward_pointwise<A>(p, c, r0, r1, delta);
+inline void dense_train_backward(DenseParams& p, DenseCache& c, int r0, int r1, real* delta, const real* x, real* dx) {
+  dense_train_backward_pointwise<A>(p, c, r0, r1, delta);
   gemm_tn_acc(p.out, p.in, r1 - r0, delta, x, p.weight_updates.data());
   if (dx) gemm_nn(r1 - r0, p.in, p.out, delta, p.weights.data(), dx, true);
 }
 
 // Backward for a one-hot input: the weight update is a scatter into column chars[r].
 template <Act A>
-inline void dense_backward_onehot(DenseParams& p, DenseCache& c, int r0, int r1, real* delta,
+inline void dense_train_backward_onehot(DenseParams& p, DenseCache& c, int r0, int r1, real* delta,
                                   const unsigned char* chars) {
-  dense_backward_pointwise<A>(p, c, r0, r1, delta);
+  dense_train_backward_pointwise<A>(p, c, r0, r1, delta);
   for (int r = r0; r < r1; ++r) {
     const real* d = delta + size_t(r - r0) * p.out;
     for (int j = 0; j < p.out; ++j) p.weight_updates[size_t(j) * p.in + chars[r]] += d[j];

@@ -1,0 +1,56 @@
+#include "emit/layer_table.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "emit/names.h"
+
+namespace rnnc {
+
+namespace {
+
+std::string bool_text(bool b) { return b ? "true" : "false"; }
+
+const KindRender kKinds[] = {
+    {LayerKind::Rnn, "rnnc/layers/rnn.h", "rnnc::layers::Rnn",
+     [](const Layer& l) { return fmt::format("{}, /*shortcut=*/{}", act_enum(l.activation), bool_text(l.shortcut)); },
+     false},
+    {LayerKind::Lstm, "rnnc/layers/lstm.h", "rnnc::layers::Lstm", [](const Layer&) { return std::string(); }, false},
+    {LayerKind::Gru, "rnnc/layers/gru.h", "rnnc::layers::Gru",
+     [](const Layer& l) { return fmt::format("/*tanh=*/{}", bool_text(l.tanh)); }, false},
+    {LayerKind::Connected, "rnnc/layers/connected.h", "rnnc::layers::Connected",
+     [](const Layer& l) { return act_enum(l.activation); }, false},
+    {LayerKind::Softmax, "rnnc/layers/softmax.h", "rnnc::layers::Softmax",
+     [](const Layer& l) { return fmt::format("/*groups=*/{}", l.groups); }, true},
+};
+
+const OpRender kOps[] = {
+    {OpKind::OneHot, "", false},  // the Model's own onehot vector, not a layer's
+    {OpKind::Dense, "dense", false},
+    {OpKind::DenseFolded, "dense_folded", true},
+    {OpKind::RnnStep, "step", false},
+    {OpKind::RnnStepFused, "step_fused", true},
+    {OpKind::LstmStep, "step", false},
+    {OpKind::LstmStepFused, "step_fused", false},
+    {OpKind::GruStep, "step", false},
+    {OpKind::GruStepFused, "step_fused", false},
+    {OpKind::CopyState, "copy", false},
+    {OpKind::Softmax, "softmax", true},
+};
+
+}  // namespace
+
+const KindRender& kind_render(LayerKind k) {
+  for (const KindRender& r : kKinds)
+    if (r.kind == k) return r;
+  throw std::logic_error("emit: a layer kind without a row in the kinds table");
+}
+
+const OpRender& op_render(OpKind k) {
+  for (const OpRender& r : kOps)
+    if (r.kind == k) return r;
+  throw std::logic_error("emit: an op kind without a row in the ops table");
+}
+
+}  // namespace rnnc
