@@ -2,17 +2,21 @@
 # Speed of rnnc's generated programs, side by side in one run, as ratios
 # against darknet's figures (measured here when --darknet PATH is given, else
 # the reference numbers of issue 6) and PyTorch (when `import torch` works).
-# Usage: bench/run.sh [--darknet PATH] [--with-torch] [--quick]
+# Usage: bench/run.sh [--darknet PATH] [--with-torch] [--quick] [--baseline RNNC]
 #   --with-torch installs Debian's python3-torch (scripts/setup.sh) first.
+#   --baseline RNNC also builds every benchmarked program with another rnnc (say
+#   one built from the commit before a change) and measures the two side by
+#   side, each figure of one right after the same figure of the other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-darknet="" quick=0
+darknet="" quick=0 baseline=""
 while [ $# -gt 0 ]; do
   case $1 in
     --darknet) darknet=$2; shift 2 ;;
     --with-torch) bash scripts/setup.sh python3-torch; shift ;;
     --quick) quick=1; shift ;;
-    *) echo "usage: bench/run.sh [--darknet PATH] [--with-torch] [--quick]" >&2; exit 2 ;;
+    --baseline) baseline=$(realpath "$2"); shift 2 ;;
+    *) echo "usage: bench/run.sh [--darknet PATH] [--with-torch] [--quick] [--baseline RNNC]" >&2; exit 2 ;;
   esac
 done
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)" >/dev/null
@@ -110,6 +114,40 @@ printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, rnn.train.cfg shape, GFLO
 printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, tiny shape, chars/s vs PyTorch (column 2)" "$pt" "$tr" \
   "$([ "$pt" = n/a ] && echo - || ratio "$tr" "$pt")" ">= 1.5x"
 echo
+if [ -n "$baseline" ]; then
+  # The same programs from the baseline rnnc, and each figure measured again for both,
+  # one right after the other, so that a slow moment of the machine hits both.
+  "$baseline" cfg/rnn.cfg -o "$w/base_rnn" 2>/dev/null
+  "$baseline" "$train_cfg" -o "$w/base_tiny_train" 2>/dev/null
+  "$baseline" bench/rnn_train_shape.cfg -o "$w/base_rnn_train" 2>/dev/null
+  base_gen() {  # PROGRAM N FLAGS...: like gen_rate, for the given program
+    local bin=$1 n=$2 l=$len
+    shift 2
+    [ "$n" -gt 1 ] && l=$((len / 4))
+    steady_rate $((n * (l - 10))) "$l" "$bin" generate "$w/rnn.weights" -srand 1 -n "$n" "$@"
+  }
+  echo
+  echo "Against the baseline rnnc ($baseline), measured pairwise in this run:"
+  echo
+  printf "| %-52s | %10s | %10s | %8s |\n" "figure" "baseline" "rnnc" "change"
+  printf "|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..54})" "------------" "------------" "----------"
+  pair() {  # NAME NEW OLD
+    printf "| %-52s | %10s | %10s | %8s |\n" "$1" "$3" "$2" "$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%+.1f%%", 100 * (a / b - 1) }')"
+  }
+  for spec in "1 fp32" "1 bf16" "32 fp32" "32 bf16"; do
+    set -- $spec
+    old=$(base_gen "$w/base_rnn" "$1" -precision "$2")
+    new=$(base_gen "$w/rnn" "$1" -precision "$2")
+    pair "generate -n $1, cfg/rnn.cfg, $2, chars/s" "$new" "$old"
+  done
+  batches=$([ $quick = 1 ] && echo 30 || echo 100)
+  old=$(train_rate "$w/base_tiny_train" "$batches" "$tb"); new=$(train_rate "$w/tiny_train" "$batches" "$tb")
+  pair "train, $(basename "$train_cfg"), chars/s" "$new" "$old"
+  batches=$([ $quick = 1 ] && echo 7 || echo 9)
+  old=$(train_rate "$w/base_rnn_train" "$batches" "$big_rows"); new=$(train_rate "$w/rnn_train" "$batches" "$big_rows")
+  pair "train, rnn.train.cfg shape, chars/s" "$new" "$old"
+  echo
+fi
 echo "The sgemm column is OpenBLAS on 128 x 1024 x 1024, all cores; the PyTorch row's second column is PyTorch's chars/s."
 echo "The -n 32 target is for either precision (issue 6): one of its two rows meeting it is enough."
 # Which product wins where: rnnc's own kernels (runtime/rnnc/gemm.h, dense/batch.h)
