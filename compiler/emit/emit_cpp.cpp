@@ -208,7 +208,7 @@ class Emitter {
     if (batchable_) reset_batch_ += fmt::format("    {}.reset_batch(n);\n", name);
 
     // Training: forward in order, backward in reverse.
-    train_begin_ += fmt::format("    {}.train_begin();\n", name);
+    train_begin_ += fmt::format("    {}.train_begin({});\n", name, kind.random ? "noise" : "");
     forward_ += fmt::format("    // {}\n", where);
     if (kind.loss) {
       if (prev_.empty()) throw CompileError(l.loc, "a [softmax] cannot be the first layer");
@@ -258,6 +258,8 @@ class Emitter {
                                    "kernel",
                                    gathered ? "gathered row" : "x")
                      : "eight gate sub-layers, gate sums, activations and state update as separate passes (reference)";
+      case LayerKind::Dropout:
+        return fmt::format("y = x; in training, drops each element with probability {} and scales the rest", l.probability);
       case LayerKind::Gru:
         return fused ? fmt::format("z, r = logistic(u* {0} + w* h); hh = {1}(uh {0} + wh (r*h)); h = z*h + (1-z)*hh, "
                                    "fused kernel",

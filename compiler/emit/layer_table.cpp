@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #include "emit/names.h"
@@ -12,17 +14,27 @@ namespace {
 
 std::string bool_text(bool b) { return b ? "true" : "false"; }
 
+// The float's bits as a C++17 template argument: 0x3f000000u for .5.
+std::string float_bits(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  return fmt::format("/*probability={}*/ 0x{:08x}u", f, bits);
+}
+
 const KindRender kKinds[] = {
     {LayerKind::Rnn, "rnnc/layers/rnn.h", "rnnc::layers::Rnn",
      [](const Layer& l) { return fmt::format("{}, /*shortcut=*/{}", act_enum(l.activation), bool_text(l.shortcut)); },
+     false, false},
+    {LayerKind::Lstm, "rnnc/layers/lstm.h", "rnnc::layers::Lstm", [](const Layer&) { return std::string(); }, false,
      false},
-    {LayerKind::Lstm, "rnnc/layers/lstm.h", "rnnc::layers::Lstm", [](const Layer&) { return std::string(); }, false},
     {LayerKind::Gru, "rnnc/layers/gru.h", "rnnc::layers::Gru",
-     [](const Layer& l) { return fmt::format("/*tanh=*/{}", bool_text(l.tanh)); }, false},
+     [](const Layer& l) { return fmt::format("/*tanh=*/{}", bool_text(l.tanh)); }, false, false},
     {LayerKind::Connected, "rnnc/layers/connected.h", "rnnc::layers::Connected",
-     [](const Layer& l) { return act_enum(l.activation); }, false},
+     [](const Layer& l) { return act_enum(l.activation); }, false, false},
     {LayerKind::Softmax, "rnnc/layers/softmax.h", "rnnc::layers::Softmax",
-     [](const Layer& l) { return fmt::format("/*groups=*/{}", l.groups); }, true},
+     [](const Layer& l) { return fmt::format("/*groups=*/{}", l.groups); }, true, false},
+    {LayerKind::Dropout, "rnnc/layers/dropout.h", "rnnc::layers::Dropout",
+     [](const Layer& l) { return float_bits(l.probability); }, false, true},
 };
 
 const OpRender kOps[] = {
@@ -37,6 +49,7 @@ const OpRender kOps[] = {
     {OpKind::GruStepFused, "step_fused", false},
     {OpKind::CopyState, "copy", false},
     {OpKind::Softmax, "softmax", true},
+    {OpKind::Identity, "identity", true},
 };
 
 }  // namespace

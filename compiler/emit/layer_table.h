@@ -16,7 +16,8 @@ struct KindRender {
   // The template arguments between the sizes (kXIn, kXOut) and the batch
   // shape (kTimeSteps, kStreams): the kind's options, "" for none.
   std::string (*options)(const Layer& l);
-  bool loss;  // ends the network in training: its forward returns the cost
+  bool loss;    // ends the network in training: its forward returns the cost
+  bool random;  // draws from the training generator: its train_begin takes the Model's rnnc::train::Noise
 };
 const KindRender& kind_render(LayerKind k);
 

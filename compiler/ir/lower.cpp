@@ -315,9 +315,23 @@ Model lower(const CfgFile& cfg, Diagnostics& diags) {
       l.dense = {dense(l, "wz", H, bn, lin), dense(l, "wr", H, bn, lin), dense(l, "wh", H, bn, lin),
                  dense(l, "uz", X, bn, lin), dense(l, "ur", X, bn, lin), dense(l, "uh", X, bn, lin)};
       l.build_order = {3, 0, 4, 1, 5, 2};  // uz wz ur wr uh wh
+    } else if (t == "dropout") {
+      // darknet's parse_dropout: probability (default .5); the output is the input.
+      l.kind = LayerKind::Dropout;
+      l.name = fmt::format("dropout{}", l.index);
+      if (l.index == 0)
+        throw CompileError(s.loc, "a [dropout] cannot be the first layer: it drops elements of the layer before it");
+      l.probability = o.real("probability", .5f);
+      // scale = 1 / (1 - probability): at 1 it divides by zero, and every element would be dropped.
+      if (!(l.probability >= 0 && l.probability < 1))
+        throw CompileError(o.loc_of("probability"),
+                           fmt::format("'probability' is the chance of dropping an element, from 0 up to (not "
+                                       "including) 1, got {}",
+                                       o.str("probability", "")));
+      l.outputs = inputs;
     } else {
       throw CompileError(s.loc, fmt::format("unknown section [{}]; rnnc compiles [net], [rnn], [lstm], [gru], "
-                                            "[connected] and [softmax]",
+                                            "[connected], [dropout] and [softmax]",
                                             t));
     }
     // Keys darknet reads for every layer; rnnc has no use for them.

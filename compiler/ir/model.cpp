@@ -17,6 +17,7 @@ const char* layer_kind_name(LayerKind k) {
     case LayerKind::Softmax: return "softmax";
     case LayerKind::Lstm: return "lstm";
     case LayerKind::Gru: return "gru";
+    case LayerKind::Dropout: return "dropout";
   }
   return "?";
 }
@@ -39,6 +40,7 @@ std::string Model::summary() const {
   auto describe = [](const Layer& l) {
     std::string s = fmt::format("[{}]", layer_kind_name(l.kind));
     if (l.kind == LayerKind::Softmax) return s;
+    if (l.kind == LayerKind::Dropout) return s + fmt::format(" {}", l.probability);  // "[dropout] 0.5"
     s += fmt::format(" {}", l.outputs);
     std::vector<std::string> notes;
     if (l.batch_normalize) notes.push_back("batch norm");

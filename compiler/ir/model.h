@@ -37,7 +37,7 @@ struct Dense {
   int64_t parameters() const { return int64_t(in) * out + out + (batch_norm ? 3 * out : 0); }
 };
 
-enum class LayerKind { Rnn, Connected, Softmax, Lstm, Gru };
+enum class LayerKind { Rnn, Connected, Softmax, Lstm, Gru, Dropout };
 const char* layer_kind_name(LayerKind k);  // "rnn"
 
 struct Layer {
@@ -52,6 +52,7 @@ struct Layer {
   bool tanh = false;         // [gru]
   int groups = 1;            // [softmax]
   float temperature = 1;     // [softmax]
+  float probability = .5f;   // [dropout]: of dropping an element in training
   std::vector<Dense> dense;  // sub-layers in the weights file's order
   std::vector<int> build_order;  // indices into dense, in darknet's construction (init) order
 };

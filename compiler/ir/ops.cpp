@@ -20,6 +20,7 @@ const OpInfo kOps[] = {
     {OpKind::GruStepFused, "gru_step.fused", true, true, "the same, one kernel"},
     {OpKind::CopyState, "copy", false, false, "y = h"},
     {OpKind::Softmax, "softmax", false, false, "y = softmax(x / temperature)"},
+    {OpKind::Identity, "identity", false, false, "y = x (dropout drops only in training)"},
 };
 
 std::vector<int> all_dense(const Layer& l) {
@@ -63,6 +64,9 @@ Plan lower_ops(const Model& m) {
       case LayerKind::Gru:
         add(OpKind::GruStep, all_dense(l));
         add(OpKind::CopyState);
+        break;
+      case LayerKind::Dropout:
+        add(OpKind::Identity);
         break;
     }
     p.layers.push_back(std::move(lo));

@@ -23,6 +23,7 @@ enum class OpKind {
   GruStepFused,   // the same in one fused kernel, folded weights
   CopyState,      // y = h
   Softmax,        // y = softmax(x / temperature), per group
+  Identity,       // y = x ([dropout] at inference)
 };
 
 // What the IR knows of each kind: how it prints, what it reads, and the form

@@ -27,6 +27,9 @@
 namespace rnnc {
 
 struct ModelInfo;
+namespace train {
+struct Noise;  // rnnc/train/noise.h: the training generator, for the layers that draw
+}
 
 // The generated Model's interface (templates/program.cpp.tmpl), every member
 // the commands call: a template or emitter that drifts from it fails to
@@ -51,7 +54,8 @@ constexpr bool check_model_interface() {
   static_assert(is_same_v<decltype(&M::step_batch), const real* (M::*)(const unsigned char*)>,
                 "Model: const real* step_batch(const unsigned char* c)");
   // Training (rnnc/train.h).
-  static_assert(is_same_v<decltype(&M::train_begin), void (M::*)()>, "Model: void train_begin()");
+  static_assert(is_same_v<decltype(&M::train_begin), void (M::*)(train::Noise&)>,
+                "Model: void train_begin(rnnc::train::Noise& noise)");
   static_assert(is_same_v<decltype(&M::train_forward), double (M::*)(const unsigned char*, const unsigned char*)>,
                 "Model: double train_forward(const unsigned char* x, const unsigned char* truth)");
   static_assert(is_same_v<decltype(&M::train_backward), void (M::*)(const unsigned char*)>,

@@ -1,7 +1,7 @@
 // The train command (darknet's train_char_rnn) and the gradient check. The
 // generated Model adds to the interface in program.h:
 //   static const NetConfig& net_config();
-//   void train_begin();                                   // allocate caches
+//   void train_begin(train::Noise& noise);                // allocate caches; noise: the generator dropout draws from
 //   double train_forward(const unsigned char* x, const unsigned char* truth);  // summed cost
 //   void train_backward(const unsigned char* x);          // accumulates *_updates
 #pragma once
@@ -20,6 +20,7 @@
 #include "loss_plot.h"
 #include "program.h"
 #include "text_data.h"
+#include "train/noise.h"
 #include "train/update.h"
 
 namespace rnnc {
@@ -62,6 +63,9 @@ struct TrainingRun {
   std::unique_ptr<Model> model = std::make_unique<Model>();
   NetConfig net = Model::net_config();
   GlibcRandom rng;
+  // The layers that draw in training ([dropout]) draw from rng, after this
+  // batch's data, as darknet's forward calls rand(); a model without one never draws here.
+  train::Noise noise{&rng};
   TextData data;
   std::vector<uint64_t> offsets;
   std::vector<unsigned char> x, y;
@@ -93,7 +97,7 @@ struct TrainingRun {
     for (auto& o : offsets) o = rng.next_size() % data.size();
     x.resize(size_t(net.batch));
     y.resize(size_t(net.batch));
-    model->train_begin();
+    model->train_begin(noise);
   }
 
   // darknet's get_rnn_data: stream i, step j -> row j*streams + i.
@@ -312,6 +316,8 @@ int cmd_gradcheck(Flags& f) {
   Model& m = *run.model;
   m.train_forward(run.x.data(), run.y.data());
   m.train_backward(run.x.data());
+  // Every later forward differentiates the same network: a [dropout] keeps the masks this forward drew.
+  run.noise.frozen = true;
   double worst = 0;
   long long checked = 0;
   auto check = [&](DenseParams& p, const char* what, std::vector<real>& values, std::vector<real>& grads) {

@@ -14,14 +14,18 @@ layer() {  # layer KIND: one tiny section
     lstm) printf '[lstm]\noutput=8\n' ;;
     gru) printf '[gru]\noutput=8\ntanh=1\n' ;;
     connected) printf '[connected]\noutput=16\nactivation=leaky\nbatch_normalize=1\n' ;;
+    dropout) printf '[dropout]\nprobability=0.3\n' ;;
   esac
 }
 # Each kind first (the layer that reads the character) + [connected] + [softmax];
 # the [connected]-first model lets one-hot-gather run before fuse-recurrent-step.
-models="rnn lstm gru connected"
+# A [dropout] cannot be first (it reads the layer before it): its model is
+# [rnn] + [dropout] + [connected] + [softmax].
+models="rnn lstm gru connected dropout"
 for k in $models; do
   {
     printf '[net]\ninputs=256\nbatch=4\ntime_steps=2\n'
+    [ "$k" = dropout ] && layer rnn
     layer "$k"
     [ "$k" = connected ] && layer rnn
     printf '[connected]\noutput=256\nactivation=linear\n[softmax]\n'
@@ -67,10 +71,12 @@ for k in $models; do
 done
 grep -q "^rnn fold-batch-norm,fuse-recurrent-step,one-hot-gather$" allowed.txt || fail "the standard order is refused"
 grep -q "^connected fold-batch-norm,one-hot-gather,fuse-recurrent-step$" allowed.txt || fail "a [connected] first layer gathers after folding"
-echo "ok   $(wc -l < allowed.txt) allowed orders, $((4 * 16 - $(wc -l < allowed.txt))) refused with the message"
+echo "ok   $(wc -l < allowed.txt) allowed orders, $(($(echo $models | wc -w) * 16 - $(wc -l < allowed.txt))) refused with the message"
 "$RNNC" rnn.cfg --passes fuse-recurrent-step --dump-ir > /dev/null 2> err.txt || true
 echo "     e.g. $(cat err.txt)"
 "$RNNC" rnn.cfg --dump-ir --passes none | grep -q "^  one_hot " || fail "--dump-ir: no one_hot op after lowering"
+# A [dropout] is one identity op, after lowering and after every pass.
+[ "$("$RNNC" dropout.cfg --dump-ir | grep -c "^  identity ")" = 4 ] || fail "--dump-ir: [dropout] is not one identity op at every stage"
 "$RNNC" --help | grep -q -- "--dump-ir" || fail "rnnc --help does not name --dump-ir"
 "$RNNC" --help | grep -q -- "--passes LIST" || fail "rnnc --help does not name --passes"
 expect_error "no pass named 'fold'" "$RNNC" rnn.cfg --passes fold --dump-ir
@@ -98,7 +104,7 @@ for k in $models; do
     echo -n "$k --passes $o: "
     numbers_close out.txt "$k.plain.txt" 1e-4 || fail "$k --passes $o: probs differ from --no-fuse"
     # generate -n: batch kernels exist only for the folded, fused and gathered forms (all
-    # three passes), and for [rnn], [connected] and [softmax] only.
+    # three passes), and for [rnn], [connected], [dropout] and [softmax] only.
     if ! ./"$p" generate "$k.weights" -n 3 -len 10 -srand 1 > /dev/null 2> gen.txt; then
       grep -q "no batch kernels" gen.txt || { cat gen.txt >&2; fail "$k --passes $o: generate -n 3 failed"; }
       [ "$k" = lstm ] || [ "$k" = gru ] || [ "$(echo "$o" | tr , '\n' | wc -l)" != 3 ] || fail "$k --passes $o: all three passes, yet no batch kernels"

@@ -5,7 +5,10 @@
 # the models are tiny), built in double. One cfg per activation; each cfg
 # holds an [rnn] for each of batch_normalize 0/1 x shortcut 0/1 and a
 # [connected] with and without batch norm, all with that activation; one
-# more cfg checks [softmax] with groups and a temperature. The error must
+# more cfg checks [softmax] with groups and a temperature, and one [dropout]
+# between recurrent layers ([lstm] -> [dropout] -> [gru] -> [dropout]: the
+# gradient through the masks, which gradcheck freezes after its first forward
+# so that every perturbed forward sees the same network). The error must
 # stay below 1e-3 for every parameter.
 #
 # Skipped on purpose: stair, whose derivative is 0 wherever it is defined
@@ -107,6 +110,34 @@ temperature=1.7
 EOF
 }
 
+# [dropout] at 0.3 and at darknet's default 0.5, between and after recurrent layers.
+dropout_cfg() {
+  cat <<EOF
+[net]
+subdivisions=1
+inputs=256
+batch=5
+time_steps=3
+
+[lstm]
+output=8
+
+[dropout]
+probability=0.3
+
+[gru]
+output=8
+
+[dropout]
+
+[connected]
+output=256
+activation=linear
+
+[softmax]
+EOF
+}
+
 acts="logistic tanh relu leaky linear ramp elu selu loggy relie plse hardtan lhtan"
 names=""
 for a in $acts; do
@@ -115,6 +146,8 @@ for a in $acts; do
 done
 softmax_cfg > gc_softmax.cfg
 names+=" gc_softmax"
+dropout_cfg > gc_dropout.cfg
+names+=" gc_dropout"
 
 # check NAME: emit, compile in double, scramble weights, gradcheck (two at a time in the background).
 check() {
@@ -141,9 +174,10 @@ worst_all=0
 for name in $names; do
   if grep -q '^FAIL' $name.build.log; then cat $name.build.log >&2; fail "$name: $(grep '^FAIL' $name.build.log)"; fi
   # Every tensor of every sub-layer was checked (weights and biases, scales too
-  # with batch norm): 4 [rnn] = 6 + 9 + 6 + 9, [connected] 3 + 2 + 2.
+  # with batch norm): 4 [rnn] = 6 + 9 + 6 + 9, [connected] 3 + 2 + 2;
+  # gc_dropout: [lstm] 8 x 2, [gru] 6 x 2, [connected] 2.
   lines=$(grep -v '^gradcheck:' $name.txt | grep -c 'checked, max relative error' || true)
-  if [ $name = gc_softmax ]; then want=11; else want=37; fi
+  case $name in gc_softmax) want=11 ;; gc_dropout) want=30 ;; *) want=37 ;; esac
   [ "$lines" -eq "$want" ] || { cat $name.txt >&2; fail "$name: $lines tensors checked, expected $want"; }
   line=$(tail -1 $name.txt)
   err=${line##* }

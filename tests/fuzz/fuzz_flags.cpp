@@ -108,7 +108,7 @@ struct FakeModel {
     probs.assign(n * kInputs, rnnc::real(1) / kInputs);
     return probs.data();
   }
-  void train_begin() { throw StopRun(); }
+  void train_begin(rnnc::train::Noise&) { throw StopRun(); }
   double train_forward(const unsigned char*, const unsigned char*) { throw StopRun(); }
   void train_backward(const unsigned char*) { throw StopRun(); }
 };

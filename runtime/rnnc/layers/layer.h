@@ -19,6 +19,8 @@
 //   void reset_batch(int n); void <op>_batch(...); std::vector<real> yb;
 //   // training over a batch of STEPS x STREAMS characters:
 //   void train_begin(); void forward(x | chars); void backward(x, dx | chars);
+//   (a kind that draws in training, [dropout], takes train_begin(train::Noise&): the
+//   program's training generator; its row in the emitter's kinds table says `random`)
 //   const real* train_output() const; real* delta();       // delta: -dL/d output, filled by the next layer
 //
 // Forward and backward sit side by side in the kind's header, with its plain
