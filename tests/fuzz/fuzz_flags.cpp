@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "rnnc/error.h"
-#include "rnnc/train.h"
+#include "rnnc/program.h"
 #include "tiny_models.h"
 
 namespace {

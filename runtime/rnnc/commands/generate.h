@@ -1,0 +1,115 @@
+// generate WEIGHTS: darknet's sampling, one character at a time after the
+// seed, or -n samples at once; byte for byte darknet's output for the same
+// weights and -srand.
+#pragma once
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "../command_flags.h"
+#include "../model.h"
+#include "../sample_output.h"
+#include "../sampler.h"
+#include "../threads.h"
+
+namespace rnnc {
+
+// generate -n N: N samples of one seed at once, sharing every weight read.
+// Sample 0 draws from darknet's generator stream, sample k from srand + k.
+template <class Model>
+int generate_samples(Model& m, const std::string& seed, long long len, int n, unsigned rseed, GlibcRandom& rng0,
+                     SampleOutput& out) {
+  const int inputs = Model::info().inputs;
+  std::vector<GlibcRandom> rngs;
+  rngs.push_back(rng0);
+  for (int k = 1; k < n; ++k) rngs.emplace_back(rseed + static_cast<unsigned>(k));
+  m.reset_batch(n);
+  std::vector<unsigned char> c(n);
+  for (size_t i = 0; i + 1 < seed.size(); ++i) {
+    std::fill(c.begin(), c.end(), static_cast<unsigned char>(seed[i]));
+    m.step_batch(c.data());
+  }
+  for (unsigned char ch : seed) {
+    for (int s = 0; s < n; ++s) out.put(s, ch);
+    out.end_step();
+  }
+  std::fill(c.begin(), c.end(), static_cast<unsigned char>(seed.back()));
+  for (long long i = 0; i < len; ++i) {
+    const real* probs = m.step_batch(c.data());
+    // Each sample draws from its own generator: the threads may share them out.
+    parallel_for(
+        n,
+        [&](int s0, int s1) {
+          thread_local std::vector<float> p;
+          p.resize(inputs);
+          for (int s = s0; s < s1; ++s) {
+            for (int j = 0; j < inputs; ++j) p[j] = static_cast<float>(probs[size_t(s) * inputs + j]);
+            c[s] = static_cast<unsigned char>(sample_char(p.data(), inputs, rngs[s]));
+          }
+        },
+        8);
+    for (int s = 0; s < n; ++s) out.put(s, c[s]);
+    out.end_step();
+  }
+  out.finish();
+  return 0;
+}
+
+template <class Model>
+int cmd_generate(Flags& f) {
+  const ModelInfo& info = Model::info();
+  long long len = f.integer("-len", 1000);
+  if (len < 0) fail("-len must be 0 or more, got %lld", len);
+  if (len > kMaxGenerateLength) fail("-len must be at most %lld, got %lld", kMaxGenerateLength, len);
+  std::string seed = f.str("-seed", "\n\n");
+  long long rseed = read_srand_flag(f, static_cast<long long>(std::time(nullptr)));
+  float temp = read_temp_flag(f);
+  if (f.has("-tokens") || f.has("-tokenized")) fail("generate: word-level -tokens is not supported by rnnc");
+  read_precision_flag(f);
+  long long samples = f.integer("-n", 1, 1, 4096);
+  std::string out_dir = f.str("-o", "");
+  std::string weights = f.positional();
+  f.finish("generate");
+  if constexpr (!Model::kHasBatchStep)
+    if (samples > 1) fail("-n %lld: this model's layers have no batch kernels; use -n 1", samples);
+  if (weights.empty())
+    fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T] [-n N] [-o DIR]");
+  check_text_seed(seed, info.inputs, false);
+  SampleOutput out(static_cast<int>(samples), out_dir);  // an unwritable -o DIR fails before any work
+
+  // darknet seeds first, then builds (and so randomly initialises) the network.
+  GlibcRandom rng(static_cast<unsigned>(rseed));
+  rng.discard(info.init_rand_calls);
+  auto m = load_for_inference<Model>(weights);
+  m->set_temperature(temp);
+  print_model_line<Model>(info);
+
+  if (samples > 1)
+    return generate_samples(*m, seed, len, static_cast<int>(samples), static_cast<unsigned>(rseed), rng, out);
+
+  std::vector<float> p(info.inputs);
+  int c = 0;
+  for (size_t i = 0; i + 1 < seed.size(); ++i) {
+    c = static_cast<unsigned char>(seed[i]);
+    m->step(c);
+    out.put(0, c);
+    out.end_step();
+  }
+  c = static_cast<unsigned char>(seed.back());
+  out.put(0, c);
+  out.end_step();
+  for (long long i = 0; i < len; ++i) {
+    const real* probs = m->step(c);
+    for (int j = 0; j < info.inputs; ++j) p[j] = static_cast<float>(probs[j]);
+    c = sample_char(p.data(), info.inputs, rng);
+    out.put(0, c);
+    out.end_step();
+  }
+  out.finish();
+  return 0;
+}
+
+}  // namespace rnnc

@@ -1,0 +1,108 @@
+// The generated Model as the commands see it: its interface (checked at
+// compile time), what it says about itself (ModelInfo), and the steps every
+// command takes with it: load weights for inference, initialise them as
+// darknet does, print the model line.
+#pragma once
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "params.h"
+#include "precision.h"
+#include "random.h"
+#include "vocabulary.h"
+#include "weights_io.h"
+
+namespace rnnc {
+
+struct ModelInfo;
+namespace train {
+struct Noise;  // rnnc/train/noise.h: the training generator, for the layers that draw
+}
+
+// The generated Model's interface (templates/program.cpp.tmpl), every member
+// the commands call: a template or emitter that drifts from it fails to
+// compile here, saying which member.
+template <class M>
+constexpr bool check_model_interface() {
+  using std::is_same_v;
+  using Params = std::vector<DenseParams*>;
+  static_assert(is_same_v<decltype(&M::info), const ModelInfo& (*)()>, "Model: static const ModelInfo& info()");
+  static_assert(is_same_v<decltype(&M::net_config), const NetConfig& (*)()>,
+                "Model: static const NetConfig& net_config()");
+  static_assert(is_same_v<decltype(&M::in_file_order), Params (M::*)()>, "Model: in_file_order(), darknet's file order");
+  static_assert(is_same_v<decltype(&M::in_build_order), Params (M::*)()>, "Model: in_build_order(), darknet's init order");
+  // One character: fold and lay out the weights, then step.
+  static_assert(is_same_v<decltype(&M::prepare_inference), void (M::*)()>, "Model: void prepare_inference()");
+  static_assert(is_same_v<decltype(&M::set_temperature), void (M::*)(float)>, "Model: void set_temperature(float)");
+  static_assert(is_same_v<decltype(&M::reset_state), void (M::*)()>, "Model: void reset_state()");
+  static_assert(is_same_v<decltype(&M::step), const real* (M::*)(int)>, "Model: const real* step(int c)");
+  // n samples at once (generate -n), where kHasBatchStep.
+  static_assert(is_same_v<decltype(M::kHasBatchStep), const bool>, "Model: static constexpr bool kHasBatchStep");
+  static_assert(is_same_v<decltype(&M::reset_batch), void (M::*)(int)>, "Model: void reset_batch(int n)");
+  static_assert(is_same_v<decltype(&M::step_batch), const real* (M::*)(const unsigned char*)>,
+                "Model: const real* step_batch(const unsigned char* c)");
+  // Training (rnnc/commands/train.h).
+  static_assert(is_same_v<decltype(&M::train_begin), void (M::*)(train::Noise&)>,
+                "Model: void train_begin(rnnc::train::Noise& noise)");
+  static_assert(is_same_v<decltype(&M::train_forward), double (M::*)(const unsigned char*, const unsigned char*)>,
+                "Model: double train_forward(const unsigned char* x, const unsigned char* truth)");
+  static_assert(is_same_v<decltype(&M::train_backward), void (M::*)(const unsigned char*)>,
+                "Model: void train_backward(const unsigned char* x)");
+  return true;
+}
+
+struct ModelInfo {
+  const char* name;          // the cfg's base name, as darknet names backups
+  const char* cfg;           // the cfg file rnnc compiled
+  int inputs;                // characters the model reads (and predicts)
+  uint64_t init_rand_calls;  // rand() calls darknet's weight init makes
+  uint64_t parameters;
+  const char* summary;  // one line: the layers
+  const char* backend;  // what it was built for: "built for -march=native (AVX-512 ...)"
+  int sublayers;        // dense sub-layers in all
+  int bf16_sublayers;   // those whose inference weights -precision bf16 stores in bf16: the ones
+                        // the passes prepare; the plain reference kernels read the fp32 parameters
+};
+
+// The weights' precision at run time (after read_precision_flag), for the
+// model line: what -precision asked for, where this model's kernels take it.
+inline std::string precision_in_use(const ModelInfo& m) {
+  if (weight_precision() != Precision::Bf16) return "fp32";
+  if (m.bf16_sublayers == 0) return "fp32 (-precision bf16 ignored: the plain reference kernels read fp32 weights)";
+  if (m.bf16_sublayers < m.sublayers)
+    return "bf16 in " + std::to_string(m.bf16_sublayers) + " of " + std::to_string(m.sublayers) +
+           " sub-layers, fp32 in the rest";
+  return "bf16";
+}
+
+template <class Model>
+void print_model_line(const ModelInfo& m) {
+  std::fprintf(stderr, "%s: %s; %llu parameters; cpu %s, %s\n", m.name, m.summary,
+               static_cast<unsigned long long>(m.parameters), precision_in_use(m).c_str(), m.backend);
+}
+
+template <class Model>
+std::unique_ptr<Model> load_for_inference(const std::string& path) {
+  // The file's size first: a wrong file is refused before the model is allocated.
+  check_weights_file_size(path, Model::info().parameters, Model::info().name);
+  auto m = std::make_unique<Model>();
+  load_weights(path, m->in_file_order(), Model::info().name);
+  m->prepare_inference();
+  return m;
+}
+
+// darknet's initialisation: every dense weight sqrt(2/inputs)*uniform(-1,1)
+// in build order, biases 0, batch-norm scales 1.
+template <class Model>
+void init_weights(Model& m, GlibcRandom& rng) {
+  for (DenseParams* p : m.in_build_order()) {
+    float scale = std::sqrt(2. / p->in);
+    for (real& w : p->weights) w = scale * rng.uniform(-1, 1);
+  }
+}
+
+}  // namespace rnnc
