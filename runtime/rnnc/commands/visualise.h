@@ -117,7 +117,9 @@ int cmd_visualise(Flags& f, const char* spelled) {
       fail("%s: %s: byte %d at offset %zu is outside the model's %d inputs", spelled, source.c_str(), text[t], t,
            info.inputs);
 
-  // The folder, before any work: created where missing, and writable.
+  // The weights' size (a wrong file is refused before anything is written),
+  // then the folder, before any work: created where missing, and writable.
+  check_weights_file_size(weights, info.parameters, info.name);
   if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST)
     fail("-o: cannot create the folder '%s': %s", dir.c_str(), std::strerror(errno));
   struct stat st;
@@ -128,7 +130,6 @@ int cmd_visualise(Flags& f, const char* spelled) {
 
   auto m = load_for_inference<Model>(weights);
   m->set_temperature(1);
-  print_model_line<Model>(info);
   const std::vector<StateView> states = m->states();
   if (states.empty())
     fail("%s: this model has no recurrent layer ([rnn], [lstm], [gru]): no hidden state to show", spelled);
@@ -148,6 +149,8 @@ int cmd_visualise(Flags& f, const char* spelled) {
     if (unit.index >= states[unit_state].size)
       fail("-unit %s: %s has units 0..%d", unit_arg.c_str(), states[unit_state].name, states[unit_state].size - 1);
   }
+
+  print_model_line<Model>(info);
 
   // Run: every state after every character, and the five likeliest next characters.
   std::vector<std::vector<float>> values(states.size());
