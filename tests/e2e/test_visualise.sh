@@ -112,7 +112,12 @@ dom_counts small/unit_lstm1-cell_5.html 300
 # Again into the same folder: its own pages are replaced.
 head -c 200 gpl.txt | ./vis visualise "$w" -top 3 -o small > /dev/null 2>&1 || fail "a second run into the same folder"
 grep -q 'All 200 characters' small/index.html || fail "the second run did not replace its index"
-echo "ok   stdin, visualize, -unit lstm1:5 (the cell), a second run into the same folder"
+printf 'not a page of ours\n' > small/unit_mine_1.html
+head -c 200 gpl.txt | ./vis visualise "$w" -top 2 -o small > /dev/null 2>&1 || fail "a third run into the same folder"
+[ "$(ls small/unit_*.html | wc -l)" -eq 3 ] || fail "stale pages left or a foreign one removed: $(ls small | tr '\n' ' ')"
+[ "$(grep -o 'href="unit_[^"]*\.html"' small/index.html | wc -l)" -eq 2 ] || fail "the third run's index does not link 2 pages"
+[ -f small/unit_mine_1.html ] || fail "a foreign unit_*.html was removed"
+echo "ok   stdin, visualize, -unit lstm1:5 (the cell), runs again into the same folder (stale pages of its own removed)"
 
 # Bad input: one clear line, exit 1.
 mkdir foreign && printf 'mine\n' > foreign/index.html

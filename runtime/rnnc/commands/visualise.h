@@ -11,8 +11,10 @@
 // characters (default 5000) are run, shown and scored; the pages say so when
 // the text is longer. DIR (default MODEL_visualise) is created where missing;
 // only index.html and unit_*.html are written in it, and a file of those
-// names that visualise did not write is never replaced.
+// names that visualise did not write is never replaced (its own unit pages
+// from an earlier run that the new index does not link are removed).
 #pragma once
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -77,6 +79,29 @@ inline void check_ours(const std::string& path) {
   if (!std::strstr(buf, html::kVisualiseMarker))
     fail("visualise: '%s' exists and was not written by visualise; not replacing it (choose another -o DIR)",
          path.c_str());
+}
+
+// Removes the unit pages of an earlier run into the same folder that this
+// run did not write (its index no longer links them): only visualise's own.
+inline void remove_stale_pages(const std::string& dir, const std::vector<std::string>& keep) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> stale;
+  while (const dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n.size() < 10 || n.compare(0, 5, "unit_") != 0 || n.compare(n.size() - 5, 5, ".html") != 0) continue;
+    if (std::find(keep.begin(), keep.end(), n) != keep.end()) continue;
+    std::string path = dir + "/" + n;
+    FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) continue;
+    char buf[4096];
+    size_t got = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[got] = 0;
+    if (std::strstr(buf, html::kVisualiseMarker)) stale.push_back(path);
+  }
+  ::closedir(d);
+  for (const std::string& path : stale) std::remove(path.c_str());
 }
 
 inline void write_page(const std::string& path, const std::string& text) {
@@ -224,6 +249,7 @@ int cmd_visualise(Flags& f, const char* spelled) {
     write_page(dir + "/" + pages[i], html::unit_page(page, names[i], about, u, text.data(), n, act, top5, prob5));
   }
   write_page(dir + "/index.html", html::index_page(page, names, ranked, pages, states_line));
+  remove_stale_pages(dir, pages);
   std::printf("%s/index.html: %zu units ranked, %zu unit pages; %zu of %zu characters shown\n", dir.c_str(),
               ranked.size(), with_page.size(), n, total);
   if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
