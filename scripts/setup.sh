@@ -5,7 +5,8 @@
 set -euo pipefail
 need=()
 # clang-14 and libclang-rt-14-dev: the sanitizer and fuzz build (libFuzzer, ASan, UBSan runtimes).
-for p in cmake g++ make libfmt-dev doctest-dev libclang-14-dev libclang-cpp14-dev libopenblas-dev clang-14 libclang-rt-14-dev "$@"; do
+# chromium: the visualise test loads the program's HTML page in a real browser (headless).
+for p in cmake g++ make libfmt-dev doctest-dev libclang-14-dev libclang-cpp14-dev libopenblas-dev clang-14 libclang-rt-14-dev chromium "$@"; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

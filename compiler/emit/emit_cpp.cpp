@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cstring>
 #include <stdexcept>
 
 #include "emit/embedded.h"
@@ -74,6 +75,7 @@ class Emitter {
                           {"TEMPERATURE", float_literal(last.kind == LayerKind::Softmax ? last.temperature : 1.f)},
                           {"PREPARE", prepare_},
                           {"RESET", reset_},
+                          {"STATES", states_},
                           {"STEP", step_},
                           {"HAS_BATCH", batchable_ ? "true" : "false"},
                           {"RESET_BATCH", reset_batch_},
@@ -173,6 +175,21 @@ class Emitter {
     for (const std::string& h : headers_) known |= h == kind.header;
     if (!known) headers_.push_back(kind.header);
     reset_ += fmt::format("    {}.reset_state();\n", name);
+    // Its recurrent state, member by member (the kinds table's `state`):
+    // named after the layer, and the member where the kind has more than one.
+    if (kind.state) {
+      std::vector<std::string> members;
+      for (const char* p = kind.state; *p;) {
+        const char* e = std::strchr(p, ' ');
+        if (!e) e = p + std::strlen(p);
+        members.emplace_back(p, e);
+        p = *e ? e + 1 : e;
+      }
+      for (const std::string& mem : members)
+        states_ += fmt::format("    s.push_back({{{}, {}, {}, {}, {}.{}, k{}Out}});\n",
+                               string_literal(members.size() > 1 ? name + "." + mem : name), string_literal(name),
+                               string_literal(layer_kind_name(l.kind)), string_literal(mem), name, mem, C);
+    }
 
     // One character: the ops' calls.
     const std::string comment = fmt::format("    // [{}] {} ({}): {}\n", layer_kind_name(l.kind), l.name,
@@ -274,7 +291,7 @@ class Emitter {
   const Plan& p_;
   const EmitOptions& o_;
   bool batchable_ = false;
-  std::string constants_, members_, prepare_, reset_, step_, reset_batch_, step_batch_, train_begin_, forward_, clear_,
+  std::string constants_, members_, prepare_, reset_, states_, step_, reset_batch_, step_batch_, train_begin_, forward_, clear_,
       backward_, prev_;
   std::vector<std::string> names_, headers_;
   int prepared_ = 0;  // sub-layers whose weights are prepared for inference (InferenceDense)

@@ -18,6 +18,11 @@ struct KindRender {
   std::string (*options)(const Layer& l);
   bool loss;    // ends the network in training: its forward returns the cost
   bool random;  // draws from the training generator: its train_begin takes the Model's rnnc::train::Noise
+  // The recurrent state: the members (real[kOut] arrays) that carry it from
+  // one character to the next, space-separated, the one to show first first
+  // ("h", "cell h"); nullptr for a kind without one. Model::states() lists
+  // them (visualise reads them after every step).
+  const char* state;
 };
 const KindRender& kind_render(LayerKind k);
 

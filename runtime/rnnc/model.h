@@ -19,6 +19,18 @@
 namespace rnnc {
 
 struct ModelInfo;
+
+// One recurrent state of the generated Model (Model::states()): a layer
+// kind's state member, e.g. rnn1's h or lstm0's cell, as step() leaves it.
+struct StateView {
+  const char* name;    // "rnn1"; "lstm0.cell" where the kind has more than one member
+  const char* layer;   // the layer, named after its cfg section: "lstm0"
+  const char* kind;    // "rnn", "lstm", "gru"
+  const char* member;  // "h", "cell"
+  const real* values;
+  int size;
+};
+
 namespace train {
 struct Noise;  // rnnc/train/noise.h: the training generator, for the layers that draw
 }
@@ -40,6 +52,9 @@ constexpr bool check_model_interface() {
   static_assert(is_same_v<decltype(&M::set_temperature), void (M::*)(float)>, "Model: void set_temperature(float)");
   static_assert(is_same_v<decltype(&M::reset_state), void (M::*)()>, "Model: void reset_state()");
   static_assert(is_same_v<decltype(&M::step), const real* (M::*)(int)>, "Model: const real* step(int c)");
+  // The recurrent states step() leaves (visualise).
+  static_assert(is_same_v<decltype(&M::states), std::vector<StateView> (M::*)()>,
+                "Model: std::vector<rnnc::StateView> states()");
   // n samples at once (generate -n), where kHasBatchStep.
   static_assert(is_same_v<decltype(M::kHasBatchStep), const bool>, "Model: static constexpr bool kHasBatchStep");
   static_assert(is_same_v<decltype(&M::reset_batch), void (M::*)(int)>, "Model: void reset_batch(int n)");

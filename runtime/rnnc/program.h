@@ -13,6 +13,7 @@
 #include "commands/probs.h"
 #include "commands/train.h"
 #include "commands/valid.h"
+#include "commands/visualise.h"
 #include "error.h"
 #include "flags.h"
 #include "model.h"
@@ -37,12 +38,18 @@ inline void print_usage(const ModelInfo& m, const char* argv0) {
       "      write freshly initialised weights (-scramble also randomises biases and batch-norm statistics)\n"
       "  %s probs WEIGHTS [-seed TEXT] < text\n"
       "      print the model's output probabilities after each character of stdin (for tests)\n"
+      "  %s visualise WEIGHTS [-file TEXT] [-o DIR] [-unit LAYER:INDEX] [-chars N] [-top N]   (or visualize)\n"
+      "      HTML pages of the hidden units over TEXT (default: stdin): DIR/index.html (DIR default %s_visualise)\n"
+      "      ranks every unit of every recurrent layer by its correlation with text features (quotes, brackets,\n"
+      "      line position, newline, words) and links a page for each of the top N (default 20) and the -unit one\n"
+      "      (e.g. rnn1:42; an [lstm]'s lstm0.cell:I or lstm0.h:I, lstm0:I is the cell): each character coloured\n"
+      "      by the unit, the five likeliest next characters under it; the first N characters (-chars, default 5000)\n"
       "  %s gradcheck [WEIGHTS] -file DATA [-srand N] [-samples N] [-h STEP[,STEP...]] [-floor A]\n"
       "      finite differences against the analytic gradient on one batch (build with -DRNNC_REAL=double);\n"
       "      N parameters per tensor (default 20); with several steps, a parameter's error is the smallest\n"
       "      over them (a step may carry a pre-activation across a kink of a piecewise-linear activation);\n"
       "      errors are relative to the larger gradient, or to A where both are below it\n",
-      m.name, m.cfg, m.summary, argv0, argv0, argv0, argv0, argv0, argv0);
+      m.name, m.cfg, m.summary, argv0, argv0, argv0, argv0, argv0, argv0, m.name, argv0);
 }
 
 template <class Model>
@@ -62,7 +69,8 @@ int run_program(int argc, char** argv) {
   if (cmd == "init") return cmd_init<Model>(f);
   if (cmd == "train") return cmd_train<Model>(f);
   if (cmd == "gradcheck") return cmd_gradcheck<Model>(f);
-  fail("unknown command '%s'; try: generate, valid, train, init, probs (or --help)", cmd.c_str());
+  if (cmd == "visualise" || cmd == "visualize") return cmd_visualise<Model>(f, cmd == "visualise" ? "visualise" : "visualize");
+  fail("unknown command '%s'; try: generate, valid, train, init, probs, visualise (or --help)", cmd.c_str());
 }
 
 }  // namespace rnnc

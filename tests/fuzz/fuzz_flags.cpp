@@ -11,7 +11,7 @@
 // and back) holding "w" (valid weights for the stand-in) and "d" (valid
 // training text); '/' in a word becomes '_', so a path can only name
 // something in that folder, and anything a command creates there is removed
-// after each input. `init` (which only writes a file) is left out. Give
+// after each input (visualise's pages too). `init` (which only writes a file) is left out. Give
 // libFuzzer an absolute -artifact_prefix (run.sh does): a crash happens
 // inside the scratch folder.
 #include <unistd.h>
@@ -93,6 +93,9 @@ struct FakeModel {
     }
   }
   void reset_state() {}
+  // One stand-in recurrent state, for visualise (which reads it after every step).
+  rnnc::real hidden[3] = {.5, -.25, 0};
+  std::vector<rnnc::StateView> states() { return {{"rnn0", "rnn0", "rnn", "h", hidden, 3}}; }
   const rnnc::real* step(int c) {
     if (c < 0 || c >= kInputs) std::abort();  // the program must only feed bytes the model reads
     return next(1);
