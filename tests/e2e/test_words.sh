@@ -56,7 +56,7 @@ expect_error "the vocabulary (-tokens) is empty" ./words generate bk/words_final
 expect_error "cannot open text (-file) 'missing.txt'" ./words tokenize -file missing.txt -o x
 expect_error "empty.txt: the text holds no tokens" ./words tokenize -file empty.txt -o x
 printf 'a b c a\n' > tiny.txt
-expect_error "the text has only 3 distinct tokens, too few for -vocab 1000" ./words tokenize -file tiny.txt -o x
+expect_error "the text has only 4 distinct tokens, too few for -vocab 1000" ./words tokenize -file tiny.txt -o x
 expect_error "cannot write 'empty.txt/x.tokens.tmp'" ./words tokenize -file "$text" -o empty.txt/x
 expect_error "-vocab must be between 2" ./words tokenize -file "$text" -vocab 1 -o x
 expect_error "usage: tokenize" ./words tokenize -file "$text"

@@ -36,12 +36,12 @@ int cmd_generatetactic(Flags& f) {
   // darknet seeds, then builds (and so randomly initialises) the network.
   GlibcRandom rng(static_cast<unsigned>(rseed));
   rng.discard(info.init_rand_calls);
+  std::vector<unsigned char> prompt = read_stdin_text(info.inputs);
+  if (prompt.empty()) fail("generatetactic: stdin is empty: it needs the text to continue");
   auto m = load_for_inference<Model>(weights);
   m->set_temperature(temp);
   print_model_line<Model>(info);
 
-  std::vector<unsigned char> prompt = read_stdin_text(info.inputs);
-  if (prompt.empty()) fail("generatetactic: stdin is empty: it needs the text to continue");
   const real* out = nullptr;
   for (unsigned char ch : prompt) out = m->step(ch);
   // darknet's loop variable holds EOF after reading stdin: the stop rule
@@ -70,11 +70,11 @@ int cmd_validtactic(Flags& f) {
   f.finish("validtactic");
   if (weights.empty()) fail("validtactic: which weights file? usage: validtactic WEIGHTS [-seed TEXT | -seed_file FILE] < text");
   check_text_seed(seed, info.inputs, true);
+  std::vector<unsigned char> text = read_stdin_text(info.inputs);
+  if (text.empty()) fail("validtactic: stdin is empty: it measures the text on stdin");
   auto m = load_for_inference<Model>(weights);
   print_model_line<Model>(info);
   for (unsigned char c : seed) m->step(c);
-  std::vector<unsigned char> text = read_stdin_text(info.inputs);
-  if (text.empty()) fail("validtactic: stdin is empty: it measures the text on stdin");
   // darknet's arithmetic, as valid's: a float running sum of log2 probabilities.
   float sum = 0;
   float log2 = std::log(2.);

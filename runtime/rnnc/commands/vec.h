@@ -21,10 +21,10 @@ int cmd_vec(Flags& f) {
   f.finish("vec");
   if (weights.empty()) fail("vec: which weights file? usage: vec WEIGHTS [-seed TEXT | -seed_file FILE] < lines");
   check_text_seed(seed, info.inputs, true);
-  auto m = load_for_inference<Model>(weights);
-  print_model_line<Model>(info);
   std::vector<unsigned char> text = read_stdin_text(info.inputs);
   if (text.empty()) fail("vec: stdin is empty: it reads one line of text per vector");
+  auto m = load_for_inference<Model>(weights);
+  print_model_line<Model>(info);
   std::string line;
   size_t at = 0;
   while (at < text.size()) {
