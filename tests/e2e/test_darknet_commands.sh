@@ -55,7 +55,7 @@ expect_error "vec: stdin is empty" ./tiny vec "$W"
 expect_error "generatetactic: stdin is empty" ./tiny generatetactic "$W" -srand 1
 expect_error "validtactic: stdin is empty" ./tiny validtactic "$W"
 expect_error "cannot open vocabulary (-tokens) 'missing.tokens'" ./tiny generatetactic "$W" -tokens missing.tokens
-expect_error "cannot open" ./tiny vec missing.weights
+expect_error "cannot open weights file 'missing.weights'" bash -c "./tiny vec missing.weights < '$G/vec_in.txt'"
 expect_error "which weights file" ./tiny validtactic
 expect_error "unknown argument '-n'" ./tiny generatetactic "$W" -n 2
 echo "darknet commands: ok"
