@@ -77,6 +77,8 @@ class Emitter {
                           {"RESET", reset_},
                           {"STATES", states_},
                           {"STEP", step_},
+                          {"FIRST_OUTPUTS", fmt::format("k{}Out", camel(m_.layers.front().name))},
+                          {"FIRST_LAYER", m_.layers.front().name},
                           {"HAS_BATCH", batchable_ ? "true" : "false"},
                           {"RESET_BATCH", reset_batch_},
                           {"STEP_BATCH", step_batch_},

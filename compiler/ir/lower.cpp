@@ -349,9 +349,9 @@ Model lower(const CfgFile& cfg, Diagnostics& diags) {
 }
 
 void check_text_model(const Model& m) {
-  if (m.net.inputs > 256)
-    throw CompileError(m.net.inputs_loc,
-                       fmt::format("inputs={} but a char-RNN reads bytes: at most 256 inputs", m.net.inputs));
+  // inputs is the symbols a model reads: 256 bytes for a char-RNN, a
+  // vocabulary's tokens for a word-level one (darknet's -tokenized); the
+  // training buffers' limits (check_model_limits) bound it.
   const Layer& last = m.layers.back();
   if (last.kind != LayerKind::Softmax)
     throw CompileError(last.loc, fmt::format("the last layer is [{}], but a char-RNN ends in a [softmax] over its {} "

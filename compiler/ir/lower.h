@@ -11,7 +11,7 @@ namespace rnnc {
 Model lower(const CfgFile& cfg, Diagnostics& diags);
 
 // A char-RNN reads one-hot bytes and predicts the next: its last layer must
-// be a [softmax] over `inputs` (at most 256) outputs.
+// be a [softmax] over `inputs` outputs (256 bytes, or a word-level model's vocabulary).
 void check_text_model(const Model& m);
 
 }  // namespace rnnc

@@ -55,18 +55,22 @@ constexpr bool check_model_interface() {
   // The recurrent states step() leaves (visualise).
   static_assert(is_same_v<decltype(&M::states), std::vector<StateView> (M::*)()>,
                 "Model: std::vector<rnnc::StateView> states()");
+  // The first layer's output after the last step (vec).
+  static_assert(is_same_v<decltype(M::kFirstLayerOutputs), const int>, "Model: static constexpr int kFirstLayerOutputs");
+  static_assert(is_same_v<decltype(&M::first_layer_output), const real* (M::*)() const>,
+                "Model: const real* first_layer_output() const");
   // n samples at once (generate -n), where kHasBatchStep.
   static_assert(is_same_v<decltype(M::kHasBatchStep), const bool>, "Model: static constexpr bool kHasBatchStep");
   static_assert(is_same_v<decltype(&M::reset_batch), void (M::*)(int)>, "Model: void reset_batch(int n)");
-  static_assert(is_same_v<decltype(&M::step_batch), const real* (M::*)(const unsigned char*)>,
-                "Model: const real* step_batch(const unsigned char* c)");
+  static_assert(is_same_v<decltype(&M::step_batch), const real* (M::*)(const Symbol*)>,
+                "Model: const real* step_batch(const Symbol* c)");
   // Training (rnnc/commands/train.h).
   static_assert(is_same_v<decltype(&M::train_begin), void (M::*)(train::Noise&)>,
                 "Model: void train_begin(rnnc::train::Noise& noise)");
-  static_assert(is_same_v<decltype(&M::train_forward), double (M::*)(const unsigned char*, const unsigned char*)>,
-                "Model: double train_forward(const unsigned char* x, const unsigned char* truth)");
-  static_assert(is_same_v<decltype(&M::train_backward), void (M::*)(const unsigned char*)>,
-                "Model: void train_backward(const unsigned char* x)");
+  static_assert(is_same_v<decltype(&M::train_forward), double (M::*)(const Symbol*, const Symbol*)>,
+                "Model: double train_forward(const Symbol* x, const Symbol* truth)");
+  static_assert(is_same_v<decltype(&M::train_backward), void (M::*)(const Symbol*)>,
+                "Model: void train_backward(const Symbol* x)");
   return true;
 }
 

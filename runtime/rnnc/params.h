@@ -16,6 +16,10 @@ namespace rnnc {
 // double only in builds made for finite-difference gradient checks.
 using real = RNNC_REAL;
 
+// One symbol the model reads or predicts: a byte for a char-level model, a
+// token id below [net] inputs for a word-level one (darknet's -tokenized).
+using Symbol = int;
+
 struct DenseParams {
   std::string name;  // e.g. "rnn0.input", as the cfg names it
   int in = 0, out = 0;

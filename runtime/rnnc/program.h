@@ -11,8 +11,11 @@
 #include "commands/gradcheck.h"
 #include "commands/init.h"
 #include "commands/probs.h"
+#include "commands/tactic.h"
+#include "commands/tokenize.h"
 #include "commands/train.h"
 #include "commands/valid.h"
+#include "commands/vec.h"
 #include "commands/visualise.h"
 #include "error.h"
 #include "flags.h"
@@ -24,16 +27,29 @@ inline void print_usage(const ModelInfo& m, const char* argv0) {
   std::printf(
       "%s: a char-RNN compiled by rnnc from %s\n  %s\n\n"
       "usage:\n"
-      "  %s generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T] [-precision fp32|bf16] [-n N] [-o DIR]\n"
-      "      print N characters (default 1000) sampled after TEXT (default \"\\n\\n\");\n"
+      "  %s generate WEIGHTS [-len N] [-seed TEXT | -seed_file FILE] [-srand N] [-temp T] [-tokens VOCAB]\n"
+      "           [-precision fp32|bf16] [-n N] [-o DIR]\n"
+      "      print N characters (default 1000) sampled after TEXT (default \"\\n\\n\"; -seed_file: a file's bytes);\n"
+      "      -tokens VOCAB (a word-level model): print each symbol, the seed's bytes included, as its line of VOCAB\n"
+      "      and a space (the line <NEWLINE> is a newline);\n"
       "      -srand seeds the generator (default: the time), -temp is the softmax temperature (default .7);\n"
       "      -n N prints N samples computed together (sample 0 on darknet's generator stream), one after\n"
       "      another, each ending in a newline (sample 0 streams out as it is made, the rest follow it);\n"
       "      -o DIR writes sample K to DIR/sample_K.txt instead, every sample as it is made\n"
-      "  %s valid WEIGHTS [-seed TEXT] < text\n"
+      "  %s valid WEIGHTS [-seed TEXT | -seed_file FILE] < text\n"
       "      bits per character of the text on stdin, as darknet prints them\n"
-      "  %s train [WEIGHTS] -file DATA [-clear] [-backup DIR] [-backup_every N] [-srand N] [-max_batches N]\n"
-      "      train on DATA; backups go to DIR (default backup/), every N batches (default 100)\n"
+      "  %s vec WEIGHTS [-seed TEXT | -seed_file FILE] < lines\n"
+      "      per line: the line without its whitespace, then the first layer's outputs after it, as ,%%g values\n"
+      "  %s generatetactic WEIGHTS [-len N] [-srand N] [-temp T] [-tokens VOCAB] < text\n"
+      "      continue the text on stdin until a '.' is followed by a newline (at most N symbols, default 1000)\n"
+      "  %s validtactic WEIGHTS [-seed TEXT | -seed_file FILE] < text\n"
+      "      perplexity of the text inside '>>' ... '.\\n' regions, as darknet prints it\n"
+      "  %s train [WEIGHTS] -file DATA [-tokenized] [-clear] [-backup DIR] [-backup_every N] [-srand N] [-max_batches N]\n"
+      "      train on DATA; backups go to DIR (default backup/), every N batches (default 100);\n"
+      "      -tokenized: DATA is whitespace-separated token ids below the model's inputs (a word-level model)\n"
+      "  %s tokenize -file TEXT [-vocab N] -o PREFIX\n"
+      "      write PREFIX.tokens (<UNK>, then the N-1 most frequent whitespace-separated words, <NEWLINE> for\n"
+      "      a newline; N defaults to the model's inputs) and PREFIX.ids (TEXT as token ids) for -tokenized and -tokens\n"
       "  %s init OUT [-srand N] [-scramble]\n"
       "      write freshly initialised weights (-scramble also randomises biases and batch-norm statistics)\n"
       "  %s probs WEIGHTS [-seed TEXT] < text\n"
@@ -49,7 +65,8 @@ inline void print_usage(const ModelInfo& m, const char* argv0) {
       "      N parameters per tensor (default 20); with several steps, a parameter's error is the smallest\n"
       "      over them (a step may carry a pre-activation across a kink of a piecewise-linear activation);\n"
       "      errors are relative to the larger gradient, or to A where both are below it\n",
-      m.name, m.cfg, m.summary, argv0, argv0, argv0, argv0, argv0, argv0, m.name, argv0);
+      m.name, m.cfg, m.summary, argv0, argv0, argv0, argv0, argv0, argv0, argv0, argv0, argv0, argv0, m.name,
+      argv0);
 }
 
 template <class Model>
@@ -65,12 +82,18 @@ int run_program(int argc, char** argv) {
   Flags f(argc, argv, 2);
   if (cmd == "generate") return cmd_generate<Model>(f);
   if (cmd == "valid") return cmd_valid<Model>(f);
+  if (cmd == "vec") return cmd_vec<Model>(f);
+  if (cmd == "generatetactic") return cmd_generatetactic<Model>(f);
+  if (cmd == "validtactic") return cmd_validtactic<Model>(f);
+  if (cmd == "tokenize") return cmd_tokenize<Model>(f);
   if (cmd == "probs") return cmd_probs<Model>(f);
   if (cmd == "init") return cmd_init<Model>(f);
   if (cmd == "train") return cmd_train<Model>(f);
   if (cmd == "gradcheck") return cmd_gradcheck<Model>(f);
   if (cmd == "visualise" || cmd == "visualize") return cmd_visualise<Model>(f, cmd == "visualise" ? "visualise" : "visualize");
-  fail("unknown command '%s'; try: generate, valid, train, init, probs, visualise (or --help)", cmd.c_str());
+  fail("unknown command '%s'; try: generate, valid, vec, generatetactic, validtactic, train, tokenize, init, probs, "
+       "visualise (or --help)",
+       cmd.c_str());
 }
 
 }  // namespace rnnc

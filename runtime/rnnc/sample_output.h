@@ -52,6 +52,16 @@ class SampleOutput {
       buf_[s].push_back(static_cast<char>(c));
   }
 
+  // Appends a word-level symbol's text (-tokens) to sample s: samples then
+  // differ in length, and the spool keeps each sample's length per round.
+  void put_text(int s, const std::string& t) {
+    variable_ = true;
+    if (s == 0 && dir_.empty())
+      std::fwrite(t.data(), 1, t.size(), stdout);
+    else
+      buf_[s] += t;
+  }
+
   // Call after every sample got its character of this step.
   void end_step() {
     if (buffered() >= kRound) flush_round();
@@ -95,6 +105,8 @@ class SampleOutput {
       for (int s = 1; s < n_; ++s) std::fwrite(buf_[s].data(), 1, buf_[s].size(), spool_);
       if (std::ferror(spool_)) fail("generate -n: cannot write the temporary file: %s", std::strerror(errno));
       rounds_.push_back(len);
+      if (variable_)
+        for (int s = 1; s < n_; ++s) lengths_.push_back(buf_[s].size());
       if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
     }
     for (auto& b : buf_) b.clear();
@@ -107,13 +119,23 @@ class SampleOutput {
     std::vector<char> chunk(kRound);
     for (int s = 1; s < n_; ++s) {
       off_t round_at = 0;
-      for (size_t len : rounds_) {
+      for (size_t r = 0; r < rounds_.size(); ++r) {
+        size_t len = rounds_[r];
+        off_t at = round_at + off_t(s - 1) * off_t(len), round_len = off_t(n_ - 1) * off_t(len);
+        if (variable_) {  // word-level: each sample's own length in this round
+          const size_t* l = &lengths_[r * size_t(n_ - 1)];
+          at = round_at, round_len = 0;
+          for (int k = 1; k < n_; ++k) {
+            if (k < s) at += off_t(l[k - 1]);
+            round_len += off_t(l[k - 1]);
+          }
+          len = l[s - 1];
+        }
         if (chunk.size() < len) chunk.resize(len);  // a long -seed makes the first round longer
-        off_t at = round_at + off_t(s - 1) * off_t(len);
-        if (::pread(fd, chunk.data(), len, at) != ssize_t(len))
+        if (len && ::pread(fd, chunk.data(), len, at) != ssize_t(len))
           fail("generate -n: cannot read back the temporary file: %s", std::strerror(errno));
         std::fwrite(chunk.data(), 1, len, stdout);
-        round_at += off_t(n_ - 1) * off_t(len);
+        round_at += round_len;
       }
     }
   }
@@ -123,6 +145,8 @@ class SampleOutput {
   std::vector<std::string> buf_;
   FILE* spool_ = nullptr;
   std::vector<size_t> rounds_;  // characters per sample in each spooled round
+  bool variable_ = false;       // word-level: samples' lengths differ
+  std::vector<size_t> lengths_;  // then each sample's length (1..N-1) in each round
 };
 
 }  // namespace rnnc

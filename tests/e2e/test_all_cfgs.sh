@@ -4,6 +4,8 @@
 # (batch > 1) run a few batches, whose losses must all be finite; a train
 # cfg's weights must then load into its batch-1 twin (X.train.cfg -> X.cfg).
 # The first line of every cfg must be a comment saying what it is for.
+# A word-level cfg (inputs other than 256) trains -tokenized on the same text,
+# tokenized by its own program (PROGRAM tokenize -vocab INPUTS).
 source "$(dirname "$0")/lib.sh"
 
 shopt -s nullglob
@@ -38,7 +40,7 @@ cfgval() {
   echo "${v:-$3}"
 }
 # Hidden units of all layers but the output: what a training row's activations scale with.
-units() { tr -d ' \t\r' < "$1" | sed -n 's/^output=//p' | awk '{ s += $1 } END { print s - 256 }'; }
+units() { tr -d ' \t\r' < "$1" | sed -n 's/^output=//p' | awk -v inputs="$(cfgval "$1" inputs 256)" '{ s += $1 } END { print s - inputs }'; }
 mem_avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo 2>/dev/null || echo 0)
 
 : > data.txt  # corpus appends to it where the shared corpus is absent
@@ -68,7 +70,13 @@ for cfg in "${cfgs[@]}"; do
   fi
   batches=3
   [ $((rows * hidden)) -gt 50000000 ] && batches=1
-  ./"$name" train -file data.txt -max_batches $batches -srand 1 -backup "backup_$name" >"$name.train.log" 2>&1 ||
+  data=(-file data.txt) inputs=$(cfgval "$cfg" inputs 256)
+  if [ "$inputs" -ne 256 ]; then  # word-level: token ids of the same text
+    ./"$name" tokenize -file data.txt -vocab "$inputs" -o "$name.words" 2>"$name.tokenize.log" ||
+      { cat "$name.tokenize.log" >&2; fail "$name tokenize"; }
+    data=(-tokenized -file "$name.words.ids")
+  fi
+  ./"$name" train "${data[@]}" -max_batches $batches -srand 1 -backup "backup_$name" >"$name.train.log" 2>&1 ||
     { tail -20 "$name.train.log" >&2; fail "$name train"; }
   # darknet's per-batch line: "N: loss, avg avg, rate rate, seconds seconds, epochs epochs".
   lines=$(grep -cE '^[0-9]+: ' "$name.train.log" || true)

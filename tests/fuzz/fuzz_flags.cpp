@@ -101,9 +101,12 @@ struct FakeModel {
     return next(1);
   }
   void reset_batch(int n) { probs.clear(), probs.resize(size_t(n) * kInputs); }
-  const rnnc::real* step_batch(const unsigned char* c) {
+  // vec reads the first layer's output after each step.
+  static constexpr int kFirstLayerOutputs = 3;
+  const rnnc::real* first_layer_output() const { return hidden; }
+  const rnnc::real* step_batch(const rnnc::Symbol* c) {
     for (size_t s = 0; s < probs.size() / kInputs; ++s)
-      if (c[s] >= kInputs) std::abort();
+      if (c[s] < 0 || c[s] >= kInputs) std::abort();
     return next(probs.size() / kInputs);
   }
   const rnnc::real* next(size_t n) {
@@ -112,8 +115,8 @@ struct FakeModel {
     return probs.data();
   }
   void train_begin(rnnc::train::Noise&) { throw StopRun(); }
-  double train_forward(const unsigned char*, const unsigned char*) { throw StopRun(); }
-  void train_backward(const unsigned char*) { throw StopRun(); }
+  double train_forward(const rnnc::Symbol*, const rnnc::Symbol*) { throw StopRun(); }
+  void train_backward(const rnnc::Symbol*) { throw StopRun(); }
 };
 
 void write_scratch_file(const char* name, const std::string& bytes) {

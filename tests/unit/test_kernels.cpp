@@ -185,7 +185,7 @@ TEST_CASE("batch kernels (generate -n) match the one-sample kernels") {
     one.back()->prepare_step_fused(true);
     one.back()->prepare_dense_folded(false);
   }
-  unsigned char c[N] = {1, 5, 9, 63, 0};
+  rnnc::Symbol c[N] = {1, 5, 9, 63, 0};
   for (int step = 0; step < 3; ++step) {
     batch.step_fused_batch(c);
     batch.dense_folded_batch();
@@ -196,7 +196,7 @@ TEST_CASE("batch kernels (generate -n) match the one-sample kernels") {
       for (int j = 0; j < H; ++j) col[j] = batch.yb[size_t(j) * N + s];
       check_close(one[s]->y, col.data(), H);
     }
-    for (auto& ch : c) ch = static_cast<unsigned char>((ch * 7 + 3) % IN);
+    for (auto& ch : c) ch = static_cast<rnnc::Symbol>((ch * 7 + 3) % IN);
   }
 }
 

@@ -14,26 +14,35 @@
 #include "../sample_output.h"
 #include "../sampler.h"
 #include "../threads.h"
+#include "../tokens.h"
 
 namespace rnnc {
+
+// Symbol c of sample s, as darknet's print_symbol writes it.
+inline void put_symbol(SampleOutput& out, int s, Symbol c, const SymbolText& text) {
+  if (!text.vocabulary) return out.put(s, static_cast<unsigned char>(c));
+  std::string t;
+  text.append(t, c);
+  out.put_text(s, t);
+}
 
 // generate -n N: N samples of one seed at once, sharing every weight read.
 // Sample 0 draws from darknet's generator stream, sample k from srand + k.
 template <class Model>
 int generate_samples(Model& m, const std::string& seed, long long len, int n, unsigned rseed, GlibcRandom& rng0,
-                     SampleOutput& out) {
+                     SampleOutput& out, const SymbolText& text) {
   const int inputs = Model::info().inputs;
   std::vector<GlibcRandom> rngs;
   rngs.push_back(rng0);
   for (int k = 1; k < n; ++k) rngs.emplace_back(rseed + static_cast<unsigned>(k));
   m.reset_batch(n);
-  std::vector<unsigned char> c(n);
+  std::vector<Symbol> c(n);
   for (size_t i = 0; i + 1 < seed.size(); ++i) {
     std::fill(c.begin(), c.end(), static_cast<unsigned char>(seed[i]));
     m.step_batch(c.data());
   }
   for (unsigned char ch : seed) {
-    for (int s = 0; s < n; ++s) out.put(s, ch);
+    for (int s = 0; s < n; ++s) put_symbol(out, s, ch, text);
     out.end_step();
   }
   std::fill(c.begin(), c.end(), static_cast<unsigned char>(seed.back()));
@@ -47,11 +56,11 @@ int generate_samples(Model& m, const std::string& seed, long long len, int n, un
           p.resize(inputs);
           for (int s = s0; s < s1; ++s) {
             for (int j = 0; j < inputs; ++j) p[j] = static_cast<float>(probs[size_t(s) * inputs + j]);
-            c[s] = static_cast<unsigned char>(sample_char(p.data(), inputs, rngs[s]));
+            c[s] = sample_char(p.data(), inputs, rngs[s]);
           }
         },
         8);
-    for (int s = 0; s < n; ++s) out.put(s, c[s]);
+    for (int s = 0; s < n; ++s) put_symbol(out, s, c[s], text);
     out.end_step();
   }
   out.finish();
@@ -64,10 +73,10 @@ int cmd_generate(Flags& f) {
   long long len = f.integer("-len", 1000);
   if (len < 0) fail("-len must be 0 or more, got %lld", len);
   if (len > kMaxGenerateLength) fail("-len must be at most %lld, got %lld", kMaxGenerateLength, len);
-  std::string seed = f.str("-seed", "\n\n");
+  std::string seed = read_seed_flags(f, "\n\n");
   long long rseed = read_srand_flag(f, static_cast<long long>(std::time(nullptr)));
   float temp = read_temp_flag(f);
-  if (f.has("-tokens") || f.has("-tokenized")) fail("generate: word-level -tokens is not supported by rnnc");
+  std::string tokens = f.str("-tokens", "");
   read_precision_flag(f);
   long long samples = f.integer("-n", 1, 1, 4096);
   std::string out_dir = f.str("-o", "");
@@ -76,8 +85,11 @@ int cmd_generate(Flags& f) {
   if constexpr (!Model::kHasBatchStep)
     if (samples > 1) fail("-n %lld: this model's layers have no batch kernels; use -n 1", samples);
   if (weights.empty())
-    fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT] [-srand N] [-temp T] [-n N] [-o DIR]");
+    fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT | -seed_file FILE] [-srand N] [-temp T] [-tokens VOCAB] [-n N] [-o DIR]");
   check_text_seed(seed, info.inputs, false);
+  std::vector<std::string> vocabulary;
+  SymbolText text;
+  if (!tokens.empty()) text.vocabulary = &(vocabulary = read_vocabulary(tokens, info.inputs));
   SampleOutput out(static_cast<int>(samples), out_dir);  // an unwritable -o DIR fails before any work
 
   // darknet seeds first, then builds (and so randomly initialises) the network.
@@ -88,24 +100,24 @@ int cmd_generate(Flags& f) {
   print_model_line<Model>(info);
 
   if (samples > 1)
-    return generate_samples(*m, seed, len, static_cast<int>(samples), static_cast<unsigned>(rseed), rng, out);
+    return generate_samples(*m, seed, len, static_cast<int>(samples), static_cast<unsigned>(rseed), rng, out, text);
 
   std::vector<float> p(info.inputs);
   int c = 0;
   for (size_t i = 0; i + 1 < seed.size(); ++i) {
     c = static_cast<unsigned char>(seed[i]);
     m->step(c);
-    out.put(0, c);
+    put_symbol(out, 0, c, text);
     out.end_step();
   }
   c = static_cast<unsigned char>(seed.back());
-  out.put(0, c);
+  put_symbol(out, 0, c, text);
   out.end_step();
   for (long long i = 0; i < len; ++i) {
     const real* probs = m->step(c);
     for (int j = 0; j < info.inputs; ++j) p[j] = static_cast<float>(probs[j]);
     c = sample_char(p.data(), info.inputs, rng);
-    out.put(0, c);
+    put_symbol(out, 0, c, text);
     out.end_step();
   }
   out.finish();

@@ -18,6 +18,7 @@ int cmd_gradcheck(Flags& f) {
   long long samples = f.integer("-samples", 20, 1, INT32_MAX);
   std::string hs = f.str("-h", sizeof(real) == 8 ? "1e-5" : "1e-2");
   double abs_floor = f.real("-floor", 0);
+  bool tokenized = f.has("-tokenized");
   std::string weights = f.positional();
   f.finish("gradcheck");
   if (file.empty()) fail("gradcheck: -file DATA is required");
@@ -34,7 +35,7 @@ int cmd_gradcheck(Flags& f) {
     at = comma + 1;
   }
   TrainingRun<Model> run;
-  run.start(weights, file, static_cast<unsigned>(rseed), false);
+  run.start(weights, file, static_cast<unsigned>(rseed), false, tokenized);
   run.next_batch();
   Model& m = *run.model;
   m.train_forward(run.x.data(), run.y.data());

@@ -19,6 +19,7 @@
 #include "../loss_plot.h"
 #include "../model.h"
 #include "../text_data.h"
+#include "../tokens.h"
 #include "../train/noise.h"
 #include "../train/update.h"
 
@@ -65,9 +66,11 @@ struct TrainingRun {
   // The layers that draw in training ([dropout]) draw from rng, after this
   // batch's data, as darknet's forward calls rand(); a model without one never draws here.
   train::Noise noise{&rng};
-  TextData data;
+  TextData data;                // the training text (character-level), or
+  std::vector<Symbol> tokens;   // the token ids (word-level: train -tokenized)
+  bool tokenized = false;
   std::vector<uint64_t> offsets;
-  std::vector<unsigned char> x, y;
+  std::vector<Symbol> x, y;
   uint64_t seen = 0;
   uint64_t weights_checksum = 0;  // fnv1a64 of the weights file loaded (0: none)
   int adam_t = 0;
@@ -76,9 +79,17 @@ struct TrainingRun {
   std::string loss_base;         // backup/<base>: where the plot goes ("" for none)
 
   // darknet's order: seed, build (random init), load weights, pick stream offsets.
-  void start(const std::string& weights, const std::string& file, unsigned seed, bool clear) {
+  void start(const std::string& weights, const std::string& file, unsigned seed, bool clear, bool word_level = false) {
     rng.reseed(seed);
-    data = load_text_data(file, Model::info().inputs, net.time_steps);
+    tokenized = word_level;
+    if (tokenized) {
+      tokens = read_token_ids(file, Model::info().inputs);
+      if (tokens.size() < size_t(net.time_steps) + 1)
+        fail("%s: %zu token ids is fewer than time_steps+1 = %d: a stream needs at least that many", file.c_str(),
+             tokens.size(), net.time_steps + 1);
+    } else {
+      data = load_text_data(file, Model::info().inputs, net.time_steps);
+    }
     init_weights(*model, rng);
     for (DenseParams* p : model->in_file_order()) train::allocate_updates(*p, net.adam);
     if (!weights.empty()) {
@@ -93,27 +104,32 @@ struct TrainingRun {
     }
     if (clear) seen = 0;
     offsets.resize(net.streams);
-    for (auto& o : offsets) o = rng.next_size() % data.size();
+    for (auto& o : offsets) o = rng.next_size() % data_size();
     x.resize(size_t(net.batch));
     y.resize(size_t(net.batch));
     model->train_begin(noise);
   }
 
   // darknet's get_rnn_data: stream i, step j -> row j*streams + i.
+  // (get_rnn_token_data for token ids: the same walk over the id sequence.)
   void next_batch() {
-    const size_t n = data.size();
+    const size_t n = data_size();
     for (int i = 0; i < net.streams; ++i)
       for (int j = 0; j < net.time_steps; ++j) {
         size_t row = size_t(j) * net.streams + i;
-        x[row] = data[offsets[i] % n];
-        y[row] = data[(offsets[i] + 1) % n];
+        x[row] = symbol(offsets[i] % n);
+        y[row] = symbol((offsets[i] + 1) % n);
         offsets[i] = (offsets[i] + 1) % n;
       }
   }
 
+  // The training data's length in symbols, and symbol i.
+  size_t data_size() const { return tokenized ? tokens.size() : data.size(); }
+  Symbol symbol(size_t i) const { return tokenized ? tokens[i] : Symbol(data[i]); }
+
   void reset_streams() {
     for (auto& o : offsets)
-      if (rng.next() % 64 == 0) o = rng.next_size() % data.size();
+      if (rng.next() % 64 == 0) o = rng.next_size() % data_size();
   }
 
   long long current_batch() const { return static_cast<long long>(seen / uint64_t(net.batch * net.subdivisions)); }
@@ -186,7 +202,7 @@ int cmd_train(Flags& f) {
   long long max_batches = f.integer("-max_batches", -1, 0, INT32_MAX);
   long long backup_every = f.integer("-backup_every", 100, 1, INT32_MAX);
   bool clear = f.has("-clear");
-  if (f.has("-tokenized")) fail("train: -tokenized is not supported by rnnc");
+  bool tokenized = f.has("-tokenized");
   std::string weights = f.positional();
   f.finish("train");
 
@@ -197,13 +213,13 @@ int cmd_train(Flags& f) {
       if (p->batch_norm)
         fail("train: batch norm needs at least 2 streams per batch, but %s has batch/time_steps = %d", info.cfg,
              run.net.streams);
-  run.start(weights, file, static_cast<unsigned>(rseed), clear);
+  run.start(weights, file, static_cast<unsigned>(rseed), clear, tokenized);
   bool resumed = false;
   if (!weights.empty() && !clear) {
     TrainCheckpoint c;
     const std::string state = weights + ".state";
     bool older = false;
-    if (load_checkpoint(state, c, run.model->in_file_order(), info.parameters, run.net.streams, run.data.size(), &older)) {
+    if (load_checkpoint(state, c, run.model->in_file_order(), info.parameters, run.net.streams, run.data_size(), &older)) {
       if (c.seen != run.seen || c.weights_checksum != run.weights_checksum) {
         // The momentum buffers were filled; a darknet-style resume starts them at zero.
         for (DenseParams* p : run.model->in_file_order())
@@ -254,7 +270,7 @@ int cmd_train(Flags& f) {
     double secs = std::chrono::duration<double>(te - tb).count();
     uint64_t chars = uint64_t(run.current_batch()) * run.net.batch;
     std::fprintf(stderr, "%lld: %f, %f avg, %f rate, %lf seconds, %f epochs\n", i, loss, run.avg_loss, rate, secs,
-                 double(chars) / run.data.size());
+                 double(chars) / run.data_size());
     run.curve.push_back({i, loss, run.avg_loss});
     run.reset_streams();
     if (i % 10000 == 0) run.save(strprintf("%s_%lld.weights", base.c_str(), i));
@@ -269,8 +285,8 @@ int cmd_train(Flags& f) {
     }
     if (detail::g_stop_requested) {
       run.save(base + ".backup");
-      std::fprintf(stderr, "stopped at batch %lld; resume with: train %s.backup -file %s\n", run.current_batch(),
-                   base.c_str(), file.c_str());
+      std::fprintf(stderr, "stopped at batch %lld; resume with: train %s.backup%s -file %s\n", run.current_batch(),
+                   base.c_str(), tokenized ? " -tokenized" : "", file.c_str());
       return 0;
     }
   }

@@ -9,17 +9,18 @@
 
 #include "../command_flags.h"
 #include "../model.h"
+#include "../tokens.h"
 
 namespace rnnc {
 
 template <class Model>
 int cmd_valid(Flags& f) {
   const ModelInfo& info = Model::info();
-  std::string seed = f.str("-seed", "\n\n");
+  std::string seed = read_seed_flags(f, "\n\n");
   read_precision_flag(f);
   std::string weights = f.positional();
   f.finish("valid");
-  if (weights.empty()) fail("valid: which weights file? usage: valid WEIGHTS [-seed TEXT] < text");
+  if (weights.empty()) fail("valid: which weights file? usage: valid WEIGHTS [-seed TEXT | -seed_file FILE] < text");
   check_text_seed(seed, info.inputs, true);
   auto m = load_for_inference<Model>(weights);
   print_model_line<Model>(info);

@@ -120,6 +120,8 @@ int cmd_visualise(Flags& f, const char* spelled) {
   f.finish(spelled);
   if (weights.empty()) fail("%s: which weights file? usage: %s", spelled, kVisualiseUsage);
   if (dir.empty()) fail("-o: the folder name is empty");
+  if (info.inputs > 256)
+    fail("%s: the pages show characters, and this model reads %d symbols (a word-level model)", spelled, info.inputs);
   UnitFlag unit;
   if (!unit_arg.empty()) unit = parse_unit_flag(unit_arg);
 

@@ -241,7 +241,7 @@ inline void dense_forward_batch(const InferenceDense& d, const real* X, real* Y,
 // Y = act(W[:, c_s] + b) for each sample's character c_s (a gathered layout), rows j0..j1.
 // A sample at a time: its gathered row is one contiguous read.
 template <int OUT, Act A>
-inline void dense_gather_rows(const InferenceDense& d, const unsigned char* c, real* Y, int n, int j0, int j1) {
+inline void dense_gather_rows(const InferenceDense& d, const Symbol* c, real* Y, int n, int j0, int j1) {
   for (int s = 0; s < n; ++s) {
     const size_t row = size_t(c[s]) * OUT;
     if (d.w_bf16.empty()) {
@@ -255,7 +255,7 @@ inline void dense_gather_rows(const InferenceDense& d, const unsigned char* c, r
 }
 
 template <int IN, int OUT, Act A>
-inline void dense_gather_batch(const InferenceDense& d, const unsigned char* c, real* Y, int n) {
+inline void dense_gather_batch(const InferenceDense& d, const Symbol* c, real* Y, int n) {
   dense_gather_rows<OUT, A>(d, c, Y, n, 0, OUT);
 }
 

@@ -161,7 +161,7 @@ inline void dense_train_forward(DenseParams& p, const DenseScratch& s, DenseCach
 // The same for a one-hot input: row r's product is column chars[r] of W.
 template <Act A>
 inline void dense_train_forward_onehot(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1,
-                                 const unsigned char* chars, std::vector<real>& z) {
+                                 const Symbol* chars, std::vector<real>& z) {
   z.resize(size_t(r1 - r0) * p.out);
   for (int r = r0; r < r1; ++r) {
     const real* col = &s.wt[size_t(chars[r]) * p.out];
@@ -244,7 +244,7 @@ inline void dense_train_backward(DenseParams& p, DenseCache& c, int r0, int r1, 
 // Backward for a one-hot input: the weight update is a scatter into column chars[r].
 template <Act A>
 inline void dense_train_backward_onehot(DenseParams& p, DenseCache& c, int r0, int r1, real* delta,
-                                  const unsigned char* chars) {
+                                  const Symbol* chars) {
   dense_train_backward_pointwise<A>(p, c, r0, r1, delta);
   for (int r = r0; r < r1; ++r) {
     const real* d = delta + size_t(r - r0) * p.out;

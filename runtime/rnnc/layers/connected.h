@@ -54,7 +54,7 @@ struct Connected {
     if (!gathered) prepare_batch_weights(folded);
   }
   void dense_folded_batch(const real* X) { dense_forward_batch<IN, OUT, A>(folded, X, yb.data(), n); }
-  void dense_folded_batch(const unsigned char* c) { dense_gather_batch<IN, OUT, A>(folded, c, yb.data(), n); }
+  void dense_folded_batch(const Symbol* c) { dense_gather_batch<IN, OUT, A>(folded, c, yb.data(), n); }
 
   // ---- Training over STEPS x STREAMS rows: batch norm over all of them ----
   struct Train {
@@ -74,14 +74,14 @@ struct Connected {
     t->scratch.refresh(weights);
     train::dense_train_forward<A>(weights, t->scratch, t->cache, 0, Train::rows, x, t->z);
   }
-  void forward(const unsigned char* chars) {
+  void forward(const Symbol* chars) {
     t->scratch.refresh(weights);
     train::dense_train_forward_onehot<A>(weights, t->scratch, t->cache, 0, Train::rows, chars, t->z);
   }
   void backward(const real* x, real* dx) {
     train::dense_train_backward<A>(weights, t->cache, 0, Train::rows, t->delta.data(), x, dx);
   }
-  void backward(const unsigned char* chars) {
+  void backward(const Symbol* chars) {
     train::dense_train_backward_onehot<A>(weights, t->cache, 0, Train::rows, t->delta.data(), chars);
   }
 };

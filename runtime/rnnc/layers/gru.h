@@ -137,7 +137,7 @@ struct Gru {
       train::dense_train_forward<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, x, t->z);
     forward_recurrent();
   }
-  void forward(const unsigned char* chars) {
+  void forward(const Symbol* chars) {
     DenseParams* u[3] = {&uz, &ur, &uh};
     refresh();
     for (int k = 0; k < 3; ++k)
@@ -151,7 +151,7 @@ struct Gru {
     for (int k = 0; k < 3; ++k)
       train::dense_train_backward<Act::Linear>(*u[k], t->u_cache[k], 0, Train::rows, t->dz[k].data(), x, dx);
   }
-  void backward(const unsigned char* chars) {
+  void backward(const Symbol* chars) {
     DenseParams* u[3] = {&uz, &ur, &uh};
     backward_recurrent();
     for (int k = 0; k < 3; ++k)

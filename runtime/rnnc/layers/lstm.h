@@ -138,7 +138,7 @@ struct Lstm {
       train::dense_train_forward<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, x, t->z);
     forward_recurrent();
   }
-  void forward(const unsigned char* chars) {
+  void forward(const Symbol* chars) {
     DenseParams* u[4] = {&ui, &uf, &uo, &ug};
     refresh();
     for (int k = 0; k < 4; ++k)
@@ -152,7 +152,7 @@ struct Lstm {
     for (int k = 0; k < 4; ++k)
       train::dense_train_backward<Act::Linear>(*u[k], t->u_cache[k], 0, Train::rows, t->dz[k].data(), x, dx);
   }
-  void backward(const unsigned char* chars) {
+  void backward(const Symbol* chars) {
     DenseParams* u[4] = {&ui, &uf, &uo, &ug};
     backward_recurrent();
     for (int k = 0; k < 4; ++k)

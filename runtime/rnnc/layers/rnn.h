@@ -82,7 +82,7 @@ struct Rnn {
     prepare_batch_weights(folded_output);
   }
   void step_fused_batch(const real* X) { fused_batch<false>(X, nullptr); }
-  void step_fused_batch(const unsigned char* c) { fused_batch<true>(nullptr, c); }
+  void step_fused_batch(const Symbol* c) { fused_batch<true>(nullptr, c); }
   void dense_folded_batch() { dense_forward_batch<H, H, A>(folded_output, hb.data(), yb.data(), n); }
 
   // ---- Training over STEPS x STREAMS characters (rows time-major) ----
@@ -114,7 +114,7 @@ struct Rnn {
     train::dense_train_forward<A>(input, t->s_input, t->in_cache, 0, Train::rows, x, t->z);
     forward_recurrent();
   }
-  void forward(const unsigned char* chars) {
+  void forward(const Symbol* chars) {
     refresh();
     train::dense_train_forward_onehot<A>(input, t->s_input, t->in_cache, 0, Train::rows, chars, t->z);
     forward_recurrent();
@@ -123,7 +123,7 @@ struct Rnn {
     backward_recurrent();
     train::dense_train_backward<A>(input, t->in_cache, 0, Train::rows, t->delta_a.data(), x, dx);
   }
-  void backward(const unsigned char* chars) {
+  void backward(const Symbol* chars) {
     backward_recurrent();
     train::dense_train_backward_onehot<A>(input, t->in_cache, 0, Train::rows, t->delta_a.data(), chars);
   }
@@ -155,7 +155,7 @@ struct Rnn {
   // the new state goes to scratch first, because every thread's self product
   // reads all of H.
   template <bool ONEHOT>
-  void fused_batch(const real* X, const unsigned char* c) {
+  void fused_batch(const real* X, const Symbol* c) {
     const InferenceDense& in = folded_input;
     const InferenceDense& rec = folded_self;
     real* Hs = hb.data();

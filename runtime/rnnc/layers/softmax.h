@@ -65,7 +65,7 @@ struct Softmax {
   // Returns the summed cost. Rows are independent: the threads share them,
   // and the costs are summed in row order afterwards, so the total is the
   // same for any number of threads.
-  double loss(const real* x, const unsigned char* truth, real temperature, real* dx) {
+  double loss(const real* x, const Symbol* truth, real temperature, real* dx) {
     Train& L = *t;
     constexpr int G = kGroup;
     parallel_for(
