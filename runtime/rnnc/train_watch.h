@@ -70,7 +70,7 @@ class TrainingWatch {
   // the generator is seeded afresh for every sample, so samples differ only
   // by the weights, from batch to batch and from run to run.
   void sample(Model& training, long long batch) {
-    Model& m = copy_weights(training);
+    Model& m = copy_weights(training, sampler_);
     m.set_temperature(opt_.sample_temp);
     const ModelInfo& info = Model::info();
     GlibcRandom rng(opt_.sample_seed);
@@ -98,8 +98,7 @@ class TrainingWatch {
   // Bits per character of the held-out text, as `valid WEIGHTS < FILE`
   // computes it (seed "\n\n", darknet's float running sum; its last line).
   float valid_bpc(Model& training) {
-    Model& m = copy_weights(training);
-    m.set_temperature(temperature0_);  // valid reads the cfg's softmax as it is
+    Model& m = copy_weights(training, validator_);  // at the cfg's temperature, as valid
     for (unsigned char c : std::string(kSampleSeed)) m.step(c);
     float sum = 0;
     float log2 = std::log(2.);
@@ -115,14 +114,11 @@ class TrainingWatch {
   size_t valid_size() const { return valid_.size(); }
 
  private:
-  // The inference model, its weights a copy of the training model's, folded
+  // An inference model, its weights a copy of the training model's, folded
   // and laid out by prepare_inference (which also zeroes its state).
-  Model& copy_weights(Model& training) {
-    if (!infer_) {
-      infer_ = std::make_unique<Model>();
-      temperature0_ = infer_->temperature;
-    }
-    std::vector<DenseParams*> from = training.in_file_order(), to = infer_->in_file_order();
+  static Model& copy_weights(Model& training, std::unique_ptr<Model>& infer) {
+    if (!infer) infer = std::make_unique<Model>();
+    std::vector<DenseParams*> from = training.in_file_order(), to = infer->in_file_order();
     for (size_t i = 0; i < from.size(); ++i) {
       to[i]->biases = from[i]->biases;
       to[i]->weights = from[i]->weights;
@@ -130,15 +126,16 @@ class TrainingWatch {
       to[i]->rolling_mean = from[i]->rolling_mean;
       to[i]->rolling_variance = from[i]->rolling_variance;
     }
-    infer_->prepare_inference();
-    return *infer_;
+    infer->prepare_inference();
+    return *infer;
   }
 
   WatchOptions opt_;
   std::vector<unsigned char> valid_;
   std::string samples_path_;
-  std::unique_ptr<Model> infer_;
-  float temperature0_ = 1;  // the cfg's [softmax] temperature, what valid uses
+  // Two, so that the samples' -sample_temp never reaches the held-out BPC
+  // (the interface can set a temperature, not read the cfg's back).
+  std::unique_ptr<Model> sampler_, validator_;
 };
 
 }  // namespace rnnc
