@@ -43,7 +43,8 @@ const char* kUsage =
     "                   a static OpenBLAS, where the compiler finds one, for its large training products)\n"
     "  --no-check       do not check the emitted C++ with Clang before building it\n"
     "  --no-cache       rebuild even if this exact program was built before\n"
-    "  -v               say what is run\n";
+    "  -v               say what is run\n"
+    "  --version        print rnnc's version (and git commit) in one line\n";
 static_assert(rnnc::kBlasMinWidth == 512, "--no-blas's line in the usage names the width");
 
 struct Args {
@@ -53,6 +54,20 @@ struct Args {
   bool fuse = true, cache = true, check = true, verbose = false, blas = true;
   int inject_error_in_layer = -1;
 };
+
+#ifndef RNNC_VERSION
+#define RNNC_VERSION "unknown"
+#endif
+#ifndef RNNC_GIT_COMMIT
+#define RNNC_GIT_COMMIT ""
+#endif
+
+// "rnnc 0.14.0 (git 3547fcf0a1b2)": CMake's project(VERSION) and the commit
+// the build was configured at, where it was a git checkout.
+std::string version_line() {
+  std::string commit = RNNC_GIT_COMMIT;
+  return fmt::format("rnnc {} ({})", RNNC_VERSION, commit.empty() ? "git commit unknown" : "git " + commit);
+}
 
 [[noreturn]] void usage_error(const std::string& msg) {
   fmt::print(stderr, "rnnc: {}\n{}", msg, kUsage);
@@ -71,6 +86,9 @@ Args parse_args(int argc, char** argv) {
     };
     if (s == "-h" || s == "--help") {
       fmt::print("{}", kUsage);
+      std::exit(0);
+    } else if (s == "--version") {
+      fmt::print("{}\n", version_line());
       std::exit(0);
     } else if (s == "-o") {
       a.output = value();

@@ -42,11 +42,11 @@ inline long long read_srand_flag(Flags& f, long long def) {
 
 // -temp: checked as the float it becomes (1e-50 is a fine double but 0 as a
 // float, and a denormal divides the logits into infinities).
-inline float read_temp_flag(Flags& f) {
-  double t = f.real("-temp", .7);
+inline float read_temp_flag(Flags& f, const char* name = "-temp") {
+  double t = f.real(name, .7);
   float tf = static_cast<float>(t);
   if (!(tf > 0) || !std::isnormal(tf))
-    fail("-temp must be a number above 0 that a float holds in full precision (%g to %g), got %g", double(FLT_MIN),
+    fail("%s must be a number above 0 that a float holds in full precision (%g to %g), got %g", name, double(FLT_MIN),
          double(FLT_MAX), t);
   return tf;
 }

@@ -28,6 +28,13 @@ class Flags {
     return false;
   }
 
+  // Whether the flag is there, leaving it to be read.
+  bool given(const char* name) const {
+    for (const auto& a : args_)
+      if (a == name) return true;
+    return false;
+  }
+
   bool find_value(const char* name, std::string& out) {
     for (size_t i = 0; i < args_.size(); ++i)
       if (args_[i] == name) {

@@ -15,6 +15,7 @@
 #include "../sampler.h"
 #include "../threads.h"
 #include "../tokens.h"
+#include "../utf8.h"
 
 namespace rnnc {
 
@@ -30,7 +31,7 @@ inline void put_symbol(SampleOutput& out, int s, Symbol c, const SymbolText& tex
 // Sample 0 draws from darknet's generator stream, sample k from srand + k.
 template <class Model>
 int generate_samples(Model& m, const std::string& seed, long long len, int n, unsigned rseed, GlibcRandom& rng0,
-                     SampleOutput& out, const SymbolText& text) {
+                     SampleOutput& out, const SymbolText& text, bool utf8) {
   const int inputs = Model::info().inputs;
   std::vector<GlibcRandom> rngs;
   rngs.push_back(rng0);
@@ -46,6 +47,10 @@ int generate_samples(Model& m, const std::string& seed, long long len, int n, un
     out.end_step();
   }
   std::fill(c.begin(), c.end(), static_cast<unsigned char>(seed.back()));
+  // -utf8: each sample its own place in its UTF-8 sequence, all starting after the seed.
+  Utf8State seed_state;
+  for (unsigned char ch : seed) seed_state.push(ch);
+  std::vector<Utf8State> u(utf8 ? n : 0, seed_state);
   for (long long i = 0; i < len; ++i) {
     const real* probs = m.step_batch(c.data());
     // Each sample draws from its own generator: the threads may share them out.
@@ -56,7 +61,12 @@ int generate_samples(Model& m, const std::string& seed, long long len, int n, un
           p.resize(inputs);
           for (int s = s0; s < s1; ++s) {
             for (int j = 0; j < inputs; ++j) p[j] = static_cast<float>(probs[size_t(s) * inputs + j]);
-            c[s] = sample_char(p.data(), inputs, rngs[s]);
+            if (utf8) {
+              c[s] = sample_char_utf8(p.data(), inputs, rngs[s], u[s], len - i);
+              u[s].push(static_cast<unsigned>(c[s]));
+            } else {
+              c[s] = sample_char(p.data(), inputs, rngs[s]);
+            }
           }
         },
         8);
@@ -65,6 +75,18 @@ int generate_samples(Model& m, const std::string& seed, long long len, int n, un
   }
   out.finish();
   return 0;
+}
+
+// -utf8: the seed must be valid UTF-8 (it may end inside a character, which
+// the first bytes drawn then complete, if -len leaves room for them).
+inline void check_utf8_seed(const std::string& seed, long long len) {
+  const auto* s = reinterpret_cast<const unsigned char*>(seed.data());
+  long long bad = utf8_invalid_at(s, seed.size());
+  if (bad >= 0) fail("-utf8: -seed is not valid UTF-8 (byte 0x%02X at offset %lld)", s[bad], bad);
+  Utf8State u;
+  for (unsigned char ch : seed) u.push(ch);
+  if (u.need > len)
+    fail("-utf8: -seed ends inside a character that needs %d more bytes, but -len is %lld", u.need, len);
 }
 
 template <class Model>
@@ -80,16 +102,19 @@ int cmd_generate(Flags& f) {
   read_precision_flag(f);
   long long samples = f.integer("-n", 1, 1, 4096);
   std::string out_dir = f.str("-o", "");
+  bool utf8 = f.has("-utf8");
   std::string weights = f.positional();
   f.finish("generate");
   if constexpr (!Model::kHasBatchStep)
     if (samples > 1) fail("-n %lld: this model's layers have no batch kernels; use -n 1", samples);
   if (weights.empty())
-    fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT | -seed_file FILE] [-srand N] [-temp T] [-tokens VOCAB] [-n N] [-o DIR]");
+    fail("generate: which weights file? usage: generate WEIGHTS [-len N] [-seed TEXT | -seed_file FILE] [-srand N] [-temp T] [-tokens VOCAB] [-n N] [-o DIR] [-utf8]");
   check_text_seed(seed, info.inputs, false);
+  if (utf8 && !tokens.empty()) fail("generate: -utf8 is for a model of bytes, and -tokens prints a word-level model's words");
   std::vector<std::string> vocabulary;
   SymbolText text;
   if (!tokens.empty()) text.vocabulary = &(vocabulary = read_vocabulary(tokens, info.inputs));
+  if (utf8) check_utf8_seed(seed, len);
   SampleOutput out(static_cast<int>(samples), out_dir);  // an unwritable -o DIR fails before any work
 
   // darknet seeds first, then builds (and so randomly initialises) the network.
@@ -100,7 +125,8 @@ int cmd_generate(Flags& f) {
   print_model_line<Model>(info);
 
   if (samples > 1)
-    return generate_samples(*m, seed, len, static_cast<int>(samples), static_cast<unsigned>(rseed), rng, out, text);
+    return generate_samples(*m, seed, len, static_cast<int>(samples), static_cast<unsigned>(rseed), rng, out, text,
+                            utf8);
 
   std::vector<float> p(info.inputs);
   int c = 0;
@@ -113,10 +139,17 @@ int cmd_generate(Flags& f) {
   c = static_cast<unsigned char>(seed.back());
   put_symbol(out, 0, c, text);
   out.end_step();
+  Utf8State u;
+  for (unsigned char ch : seed) u.push(ch);
   for (long long i = 0; i < len; ++i) {
     const real* probs = m->step(c);
     for (int j = 0; j < info.inputs; ++j) p[j] = static_cast<float>(probs[j]);
-    c = sample_char(p.data(), info.inputs, rng);
+    if (utf8) {
+      c = sample_char_utf8(p.data(), info.inputs, rng, u, len - i);
+      u.push(static_cast<unsigned>(c));
+    } else {
+      c = sample_char(p.data(), info.inputs, rng);
+    }
     put_symbol(out, 0, c, text);
     out.end_step();
   }

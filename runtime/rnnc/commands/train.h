@@ -20,6 +20,7 @@
 #include "../model.h"
 #include "../text_data.h"
 #include "../tokens.h"
+#include "../train_watch.h"
 #include "../train/noise.h"
 #include "../train/update.h"
 
@@ -203,6 +204,23 @@ int cmd_train(Flags& f) {
   long long backup_every = f.integer("-backup_every", 100, 1, INT32_MAX);
   bool clear = f.has("-clear");
   bool tokenized = f.has("-tokenized");
+  // Watching the run (rnnc/train_watch.h): samples and held-out BPC.
+  WatchOptions watch_opt;
+  watch_opt.sample_every = f.integer("-sample_every", 0, 1, INT32_MAX);
+  const bool sample_flags = f.given("-sample_len") || f.given("-sample_seed") || f.given("-sample_temp");
+  watch_opt.sample_len = f.integer("-sample_len", 200, 1, 10000000);
+  watch_opt.sample_seed = static_cast<unsigned>(f.integer("-sample_seed", 0, -2147483648LL, 4294967295LL));
+  watch_opt.sample_temp = read_temp_flag(f, "-sample_temp");
+  if (sample_flags && watch_opt.sample_every == 0)
+    fail("train: -sample_len, -sample_seed and -sample_temp go with -sample_every N");
+  const bool valid_given = f.given("-valid");
+  watch_opt.valid_file = f.str("-valid", "");
+  if (valid_given && watch_opt.valid_file.empty()) fail("train: -valid needs a file name, got ''");
+  if (f.given("-valid_every") && !valid_given) fail("train: -valid_every goes with -valid FILE");
+  watch_opt.valid_every = f.integer("-valid_every", backup_every, 1, INT32_MAX);
+  if (tokenized && (watch_opt.sample_every || valid_given))
+    fail("train: -sample_every and -valid read and write bytes; with -tokenized (token ids) use generate -tokens "
+         "and valid on the backups");
   std::string weights = f.positional();
   f.finish("train");
 
@@ -243,6 +261,8 @@ int cmd_train(Flags& f) {
   make_dirs(backup);
   const std::string base = backup + "/" + backup_base(info.cfg);
   run.loss_base = base;
+  TrainingWatch<Model> watch;
+  watch.open(watch_opt, base, !weights.empty() && !clear);
 
   print_model_line<Model>(info);
   std::fprintf(stderr, "Learning Rate: %g, Momentum: %g, Decay: %g, Inputs: %d %d %d\n", run.net.learning_rate,
@@ -273,6 +293,13 @@ int cmd_train(Flags& f) {
                  double(chars) / run.data_size());
     run.curve.push_back({i, loss, run.avg_loss});
     run.reset_streams();
+    // From a copy of the weights: the training state is not touched.
+    if (watch.samples_at(i)) watch.sample(*run.model, i);
+    if (watch.valid_at(i)) {
+      float bpc = run.curve.back().valid_bpc = watch.valid_bpc(*run.model);
+      std::fprintf(stderr, "%lld: held-out %f bits per character (%s, %zu characters)\n", i, bpc,
+                   watch_opt.valid_file.c_str(), watch.valid_size());
+    }
     if (i % 10000 == 0) run.save(strprintf("%s_%lld.weights", base.c_str(), i));
     if (i % backup_every == 0) run.save(base + ".backup");
     double elapsed = std::chrono::duration<double>(te - t0).count();
