@@ -73,6 +73,11 @@ std::string cmake_quoted(const std::string& text);
 std::string cmake_identifier(const std::string& name);
 std::string cmake_output_name(const std::string& name);  // '_' for what a Makefile cannot name
 
+// How many units a program compiles as: 2 (at once, then linked) where at
+// least a core and a half went unused over the last minute, else 1;
+// $RNNC_COMPILE_UNITS (1 or 2) decides instead.
+int compile_units();
+
 // Throws CompileError unless ARCH is a plausible -march= value (letters,
 // digits, '-', '_', '.'), so it can go into a command line and a CMakeLists.
 void check_march_name(const std::string& arch);
