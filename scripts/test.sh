@@ -7,7 +7,7 @@
 #                    (CMAKE_BUILD_TYPE=Sanitize, RNNC_FUZZ=ON): the unit tests
 #                    and the end-to-end tests of small models (san_*), their
 #                    programs built with the same sanitizers, and each fuzz
-#                    target for RNNC_FUZZ_SECONDS (default 30; fuzz_*).
+#                    target for RNNC_FUZZ_SECONDS (default 20; fuzz_*).
 # RNNC_SANITIZE=0 leaves the second tree out; RNNC_BUILD and RNNC_SANITIZE_BUILD
 # name other folders for the two; arguments go to ctest (-R 'san_|fuzz_': the
 # sanitizer tree's tests only).
@@ -26,7 +26,7 @@ if [ "${RNNC_SANITIZE:-1}" != 0 ]; then
   cc=clang-14 cxx=clang++-14
   command -v "$cxx" >/dev/null || cc=clang cxx=clang++
   CC=$cc CXX=$cxx cmake -S . -B "$sanitize_build" -DCMAKE_BUILD_TYPE=Sanitize -DRNNC_FUZZ=ON \
-    -DRNNC_FUZZ_SECONDS="${RNNC_FUZZ_SECONDS:-30}" >/dev/null
+    -DRNNC_FUZZ_SECONDS="${RNNC_FUZZ_SECONDS:-20}" >/dev/null
   cmake --build "$sanitize_build" -j"$jobs"
   echo "test.sh: built $sanitize_build/ (ASan+UBSan, fuzz targets) in $((SECONDS - start)) s"
   trees+=("$PWD/$sanitize_build")
