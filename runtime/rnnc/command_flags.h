@@ -17,6 +17,14 @@ namespace rnnc {
 // and keeps every count well inside 64 bits.
 constexpr long long kMaxGenerateLength = 1000000000000LL;
 
+// -len: the symbols to draw (default 1000), 0 to kMaxGenerateLength.
+inline long long read_len_flag(Flags& f) {
+  long long len = f.integer("-len", 1000);
+  if (len < 0) fail("-len must be 0 or more, got %lld", len);
+  if (len > kMaxGenerateLength) fail("-len must be at most %lld, got %lld", kMaxGenerateLength, len);
+  return len;
+}
+
 inline void check_text_seed(const std::string& seed, int inputs, bool allow_empty) {
   if (seed.empty() && !allow_empty)
     fail("-seed must not be empty: the first character is what the model continues from");

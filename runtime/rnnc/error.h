@@ -5,9 +5,11 @@
 // exiting, so that a harness can feed the next input: libFuzzer counts any
 // exit as a crash.
 #pragma once
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #ifdef RNNC_FAIL_THROWS
 #include <stdexcept>
@@ -38,6 +40,12 @@ class Failure : public std::runtime_error {
   va_end(ap);
   std::exit(1);
 #endif
+}
+
+// Flushes stdout; a full disk or a closed pipe is one line and exit 1, not
+// text silently lost.
+inline void flush_stdout() {
+  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
 }
 
 inline std::string strprintf(const char* fmt, ...) {

@@ -73,7 +73,7 @@ class SampleOutput {
     flush_round();
     if (dir_.empty()) {
       if (spool_) copy_spool();
-      if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+      flush_stdout();
     }
   }
 
@@ -107,7 +107,7 @@ class SampleOutput {
       rounds_.push_back(len);
       if (variable_)
         for (int s = 1; s < n_; ++s) lengths_.push_back(buf_[s].size());
-      if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+      flush_stdout();
     }
     for (auto& b : buf_) b.clear();
   }

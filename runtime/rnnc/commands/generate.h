@@ -92,9 +92,7 @@ inline void check_utf8_seed(const std::string& seed, long long len) {
 template <class Model>
 int cmd_generate(Flags& f) {
   const ModelInfo& info = Model::info();
-  long long len = f.integer("-len", 1000);
-  if (len < 0) fail("-len must be 0 or more, got %lld", len);
-  if (len > kMaxGenerateLength) fail("-len must be at most %lld, got %lld", kMaxGenerateLength, len);
+  long long len = read_len_flag(f);
   std::string seed = read_seed_flags(f, "\n\n");
   long long rseed = read_srand_flag(f, static_cast<long long>(std::time(nullptr)));
   float temp = read_temp_flag(f);

@@ -19,9 +19,7 @@ namespace rnnc {
 template <class Model>
 int cmd_generatetactic(Flags& f) {
   const ModelInfo& info = Model::info();
-  long long len = f.integer("-len", 1000);
-  if (len < 0) fail("-len must be 0 or more, got %lld", len);
-  if (len > kMaxGenerateLength) fail("-len must be at most %lld, got %lld", kMaxGenerateLength, len);
+  long long len = read_len_flag(f);
   long long rseed = read_srand_flag(f, static_cast<long long>(std::time(nullptr)));
   float temp = read_temp_flag(f);
   std::string tokens = f.str("-tokens", "");
@@ -57,7 +55,7 @@ int cmd_generatetactic(Flags& f) {
     out = m->step(c);
   }
   std::putchar('\n');
-  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+  flush_stdout();
   return 0;
 }
 
@@ -96,7 +94,7 @@ int cmd_validtactic(Flags& f) {
     std::printf("%d %d Perplexity: %4.4f    Word Perplexity: %4.4f\n", count, words, std::pow(2, -sum / count),
                 std::pow(2, -sum / words));
   }
-  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+  flush_stdout();
   return 0;
 }
 

@@ -39,7 +39,7 @@ int cmd_valid(Flags& f) {
     std::printf("%d BPC: %4.4f   Perplexity: %4.4f    Word Perplexity: %4.4f\n", count, -sum / count,
                 std::pow(2, -sum / count), std::pow(2, -sum / words));
   }
-  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+  flush_stdout();
   return 0;
 }
 

@@ -46,7 +46,7 @@ int cmd_vec(Flags& f) {
     for (int i = 0; i < Model::kFirstLayerOutputs; ++i) std::printf(",%g", static_cast<double>(y[i]));
     std::putchar('\n');
   }
-  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+  flush_stdout();
   return 0;
 }
 

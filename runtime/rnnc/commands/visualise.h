@@ -254,7 +254,7 @@ int cmd_visualise(Flags& f, const char* spelled) {
   remove_stale_pages(dir, pages);
   std::printf("%s/index.html: %zu units ranked, %zu unit pages; %zu of %zu characters shown\n", dir.c_str(),
               ranked.size(), with_page.size(), n, total);
-  if (std::fflush(stdout) != 0) fail("cannot write the output: %s", std::strerror(errno));
+  flush_stdout();
   return 0;
 }
 
