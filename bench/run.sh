@@ -63,9 +63,10 @@ gen_rate() {
   steady_rate $((n * (l - 10))) "$l" "$w/rnn" generate "$w/rnn.weights" -srand 1 -n "$n" "$@"
 }
 # chars/s of train at steady state: median of darknet's per-batch seconds after the first 5 batches
-train_rate() {
+train_rate() {  # BINARY BATCHES CHARS_PER_BATCH [TRAIN FLAGS...]
   local bin=$1 batches=$2 chars=$3
-  "$bin" train -file "$data" -srand 1 -max_batches "$batches" -backup "$w/backup" 2>&1 >/dev/null |
+  shift 3
+  "$bin" train -file "$data" -srand 1 -max_batches "$batches" -backup "$w/backup" "$@" 2>&1 >/dev/null |
     awk -F', ' '/ seconds/ { n++; if (n > 5) { split($4, s, " "); print s[1] } }' | sort -g |
     awk -v c="$chars" '{ v[NR] = $1 } END { printf "%.0f", c / v[int((NR + 1) / 2)] }'
 }
@@ -74,6 +75,10 @@ g32=$(gen_rate 1 -precision fp32)
 g16=$(gen_rate 1 -precision bf16)
 n32=$(gen_rate 32 -precision fp32)
 n16=$(gen_rate 32 -precision bf16)
+# int8 where this rnnc's programs have it (their usage names it).
+has_int8=0; "$w/rnn" 2>&1 | grep -q 'int8' && has_int8=1
+g8="n/a" n8="n/a"
+if [ $has_int8 = 1 ]; then g8=$(gen_rate 1 -precision int8); n8=$(gen_rate 32 -precision int8); fi
 ./build/rnnc "$shared/golden/tiny/tiny.train.cfg" -o "$w/tiny_train" 2>/dev/null || ./build/rnnc examples/demo.train.cfg -o "$w/tiny_train" 2>/dev/null
 cfgval() { tr -d ' \t' < "$1" | sed -n "s/^$2=//p" | head -1; }
 train_cfg=$shared/golden/tiny/tiny.train.cfg; [ -f "$train_cfg" ] || train_cfg=examples/demo.train.cfg
@@ -122,6 +127,69 @@ printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, rnn.train.cfg shape, GFLO
   "$([ "$sgemm" = n/a ] && echo - || awk -v a="$big_gflops" -v b="$sgemm" 'BEGIN { printf "%.0f%%", 100 * a / b }')" ">= 60%"
 printf "| %-52s | %10s | %10s | %8s | %8s |\n" "train, tiny shape, chars/s vs PyTorch (column 2)" "$pt" "$tr" \
   "$([ "$pt" = n/a ] && echo - || ratio "$tr" "$pt")" ">= 1.5x"
+
+# --- Against the machine's limits. Generating one character reads every weight of the
+# model once, except rnn0's one-hot input matrix (one column of it): for cfg/rnn.cfg
+# 8,650,752 matrix elements (8 x 1024 x 1024 + 1024 x 256), at 4, 2 or 1 bytes, plus
+# ~38 KB of float biases (and, in int8, one float scale per row, ~34 KB). The limit of
+# -n 1 is the read bandwidth of a buffer that size on every core (bench/read_bandwidth.c);
+# the limit of -n 32 is the lower of 32 samples per read of the weights and the best
+# product library's FLOP/s on the same product (32 x 1024 x 1024; 2 FLOPs per element).
+elems=8650752
+bytes_fp32=$((elems * 4 + 38000)) bytes_bf16=$((elems * 2 + 38000)) bytes_int8=$((elems + 72000))
+bw() { [ -x "$w/read_bandwidth" ] && "$w/read_bandwidth" "$1" || echo n/a; }
+cc -O3 -march=native -pthread bench/read_bandwidth.c -o "$w/read_bandwidth" 2>/dev/null || true
+bw32=$(bw $bytes_fp32) bw16=$(bw $bytes_bf16) bw8=$(bw $bytes_int8)
+gemm32="n/a"
+[ -x "$w/sgemm" ] && gemm32=$(OPENBLAS_NUM_THREADS=$(nproc) "$w/sgemm" 32 1024 1024)
+# chars/s that BYTES read at GB/s allow, times SAMPLES per read, capped by GFLOP/s over the FLOPs a character takes.
+limit() {  # BYTES GBS SAMPLES GFLOPS
+  awk -v b="$1" -v g="$2" -v n="$3" -v f="${4:-}" -v e="$elems" 'BEGIN {
+    if (g == "n/a") { print "n/a"; exit }
+    l = n * g * 1e9 / b; if (f != "" && f != "n/a") { c = f * 1e9 / (2 * e); if (c < l) l = c }
+    printf "%.0f", l }'
+}
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a") print "-"; else printf "%.0f%%", 100 * a / b }'; }
+echo
+echo "Generate against the machine's limits (cfg/rnn.cfg; read bandwidth measured here for each precision's bytes, every core):"
+echo
+printf "| %-44s | %9s | %12s | %10s | %8s | %8s |\n" "figure" "rnnc" "bytes/char" "limit" "of limit" "target"
+printf "|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..46})" "-----------" "--------------" "------------" "----------" "----------"
+lim_row() {  # NAME RATE BYTES LIMIT TARGET
+  printf "| %-44s | %9s | %12s | %10s | %8s | %8s |\n" "$1" "$2" "$3" "$4" "$(pct "$2" "$4")" "$5"
+}
+l32=$(limit $bytes_fp32 "$bw32" 1) l16=$(limit $bytes_bf16 "$bw16" 1) l8=$(limit $bytes_int8 "$bw8" 1)
+lim_row "generate -n 1 fp32 ($bw32 GB/s)" "$g32" $bytes_fp32 "$l32" ">= 90%"
+lim_row "generate -n 1 bf16 ($bw16 GB/s)" "$g16" $bytes_bf16 "$l16" ">= 90%"
+[ $has_int8 = 1 ] && lim_row "generate -n 1 int8 ($bw8 GB/s)" "$g8" $bytes_int8 "$l8" ">= 90%"
+lim_row "generate -n 32 fp32 (sgemm $gemm32 GFLOP/s)" "$n32" $bytes_fp32 "$(limit $bytes_fp32 "$bw32" 32 "$gemm32")" ">= 60%"
+lim_row "generate -n 32 bf16 (the fp32 FLOP/s bound)" "$n16" $bytes_bf16 "$(limit $bytes_bf16 "$bw16" 32 "$gemm32")" ">= 60%"
+[ $has_int8 = 1 ] && lim_row "generate -n 32 int8 (the fp32 FLOP/s bound)" "$n8" $bytes_int8 "$(limit $bytes_int8 "$bw8" 32 "$gemm32")" ">= 60%"
+echo
+[ $has_int8 = 1 ] && echo "int8 against bf16 at -n 1: $(ratio "$g8" "$g16") (target >= 1.7x); bf16 against fp32 at -n 32: $(ratio "$n16" "$n32") (target >= 1.0x)" && echo
+
+# --- Gated layers: cfg/lstm.train.cfg and cfg/gru-2x512.train.cfg against PyTorch's
+# nn.LSTM / nn.GRU of the same sizes (bench/torch_gates.py), fp32 and bf16 (rnnc's
+# -precision bf16 where its train has it; PyTorch's autocast), in this run.
+gate_batches=$([ $quick = 1 ] && echo 8 || echo 15)
+has_bf16_train=0
+./build/rnnc cfg/lstm.train.cfg -o "$w/lstm_train" 2>/dev/null
+./build/rnnc cfg/gru-2x512.train.cfg -o "$w/gru_train" 2>/dev/null
+"$w/lstm_train" 2>&1 | grep -A3 ' train ' | grep -q -- '-precision' && has_bf16_train=1
+echo "Gated layers, train chars/s (32 streams x 64 steps), against PyTorch $([ -n "$py" ] && echo "(bench/torch_gates.py)" || echo "(not installed: not measured)"):"
+echo
+printf "| %-36s | %10s | %10s | %8s | %8s |\n" "figure" "PyTorch" "rnnc" "ratio" "target"
+printf "|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..38})" "------------" "------------" "----------" "----------"
+for kind in lstm gru; do
+  cfgname=$([ $kind = lstm ] && echo lstm.train.cfg || echo gru-2x512.train.cfg)
+  for prec in fp32 bf16; do
+    if [ $prec = bf16 ] && [ $has_bf16_train = 0 ]; then r="n/a"
+    else r=$(train_rate "$w/${kind}_train" "$gate_batches" 2048 $([ $prec = bf16 ] && echo "-precision bf16")); fi
+    p="n/a"; [ -n "$py" ] && p=$("$py" bench/torch_gates.py "$data" $kind $prec "$gate_batches")
+    printf "| %-36s | %10s | %10s | %8s | %8s |\n" "$cfgname $prec" "$p" "$r" \
+      "$([ "$p" = n/a ] || [ "$r" = n/a ] && echo - || ratio "$r" "$p")" "$([ $prec = fp32 ] && echo '>= 3x' || echo '>= 1.5x')"
+  done
+done
 echo
 if [ -n "$baseline" ]; then
   # The same programs from the baseline rnnc, and each figure measured again for both,
