@@ -72,7 +72,9 @@ class Emitter {
                                                             : 1.f)},
                           {"PREPARE", cuda_prepare_},
                           {"RESET", reset_},
-                          {"STEP", cuda_step_}});
+                          {"STEP", cuda_step_},
+                          {"RESET_BATCH", cuda_reset_batch_},
+                          {"STEP_BATCH", cuda_step_batch_}});
   }
 
   std::string run() {
@@ -208,6 +210,7 @@ class Emitter {
                                  kind.type, C, C, options.empty() ? "" : options + ", ", name, name,
                                  l.batch_normalize ? "true" : "false");
     cuda_prepare_ += fmt::format("    {}.prepare_device();\n", name);
+    cuda_reset_batch_ += fmt::format("    {}.reset_batch(n);\n", name);
     bool known_cuda = false;
     for (const std::string& h : cuda_headers_) known_cuda |= h == kind.cuda_header;
     if (!known_cuda) cuda_headers_.push_back(kind.cuda_header);
@@ -237,10 +240,11 @@ class Emitter {
                                             comment_text(l.loc.str()), describe(l, lo));
     step_ += comment;
     cuda_step_ += comment;
+    cuda_step_batch_ += comment;
     if (o_.inject_error_in_layer == l.index)
       step_ += fmt::format("    rnnc_injected_error_for_{}();  // test-only: a line that does not compile\n", l.name);
     std::string x = prev_.empty() ? "" : prev_ + ".y";
-    std::string cuda_x = x;  // the GPU path reads a one-hot input as its character c
+    std::string cuda_x = x, cuda_xb = x;  // the GPU path reads a one-hot input as its character c (cs: n samples')
     bool one_hot_vector = false;
     if (batchable_) step_batch_ += fmt::format("    // {}\n", where);
     for (const Op& op : lo.ops) {
@@ -249,6 +253,7 @@ class Emitter {
         step_ += "    onehot[c] = 1;\n";
         x = "onehot";
         cuda_x = "c";
+        cuda_xb = "cs";
         one_hot_vector = true;
         continue;
       }
@@ -261,6 +266,7 @@ class Emitter {
       }
       step_ += fmt::format("    {}.{}({});\n", name, r.method, arguments(l, op, x, "c"));
       cuda_step_ += fmt::format("    {}.{}({});\n", name, r.method, arguments(l, op, cuda_x, "c"));
+      cuda_step_batch_ += fmt::format("    {}.{}({});\n", name, r.method, arguments(l, op, cuda_xb, "cs"));
       if (batchable_)
         step_batch_ += fmt::format("    {}.{}_batch({});\n", name, r.method,
                                    arguments(l, op, prev_.empty() ? "" : prev_ + ".yb.data()", "c"));
@@ -269,6 +275,7 @@ class Emitter {
     if (&l == &m_.layers.back()) {
       step_ += fmt::format("    return {}.y;\n", name);
       cuda_step_ += fmt::format("    return {}.to_host();\n", name);
+      cuda_step_batch_ += fmt::format("    return {}.to_host();\n", name);
     }
     if (batchable_) reset_batch_ += fmt::format("    {}.reset_batch(n);\n", name);
 
@@ -341,7 +348,7 @@ class Emitter {
   bool batchable_ = false;
   std::string constants_, members_, prepare_, reset_, states_, step_, reset_batch_, step_batch_, train_begin_, forward_, clear_,
       backward_, prev_;
-  std::string cuda_members_, cuda_prepare_, cuda_step_;  // the GPU path's (run_cuda)
+  std::string cuda_members_, cuda_prepare_, cuda_step_, cuda_reset_batch_, cuda_step_batch_;  // the GPU path's (run_cuda)
   std::vector<std::string> names_, headers_, cuda_headers_;
   int prepared_ = 0;  // sub-layers whose weights are prepared for inference (InferenceDense)
 };

@@ -3,6 +3,11 @@
 // darknet's activations as device code. Sizes are run-time arguments of the
 // kernels, so each kernel compiles once per activation, not once per model
 // size (nvcc is slow; the test suite builds these programs).
+//
+// n samples at once (generate -n N): every buffer is sample-major,
+// [n][features], and every kernel's grid has one y index per sample
+// (blockIdx.y); one sample is n = 1. A one-hot input is character c, or for
+// n samples cs[sample] (a device array).
 #pragma once
 #include <cuda_runtime.h>
 
@@ -99,10 +104,24 @@ __device__ inline float warp_dot(const float* __restrict__ row, const float* __r
   return s;
 }
 
-// Row j's product with x, or with one-hot character c where x is null (a
-// gathered element), without the bias.
-__device__ inline float row_product(DenseView d, int j, const float* x, int c) {
-  return x ? warp_dot(d.w + size_t(j) * d.in, x, d.in) : d.w[size_t(j) * d.in + c];
+// The launch's sample (blockIdx.y), and its one-hot character: cs[sample], else c.
+__device__ inline int sample() { return blockIdx.y; }
+__device__ inline int symbol(int c, const int* cs) { return cs ? cs[sample()] : c; }
+// Sample s's vector of a [n][size] buffer (null stays null).
+__device__ inline const float* of_sample(const float* v, int size) { return v ? v + size_t(sample()) * size : v; }
+__device__ inline float* of_sample(float* v, int size) { return v + size_t(sample()) * size; }
+
+// A one-hot input: character c (one sample), or cs[s] for sample s (a device array).
+struct OneHot {
+  int c;
+  const int* cs;
+};
+
+// Row j's product with this sample's x, or with its one-hot character where x
+// is null (a gathered element), without the bias.
+__device__ inline float row_product(DenseView d, int j, const float* x, OneHot c) {
+  return x ? warp_dot(d.w + size_t(j) * d.in, of_sample(x, d.in), d.in)
+           : d.w[size_t(j) * d.in + symbol(c.c, c.cs)];
 }
 
 // darknet's activations as rnnc/activations.h computes them (double where
@@ -145,20 +164,46 @@ __device__ inline float activate(float x) {
   return x;
 }
 
+// The grid for `rows` outputs of n samples: a warp per output row.
+inline dim3 grid(int rows, int n) { return dim3(row_blocks(rows), n); }
+constexpr int kThreads = kRowsPerBlock * kWarp;
+
 // y = act(W x + b) (x on the device), or act(W[:, c] + b) where x is null.
 template <Act A>
-__global__ void dense_kernel(DenseView d, const float* x, int c, int out, float* y) {
+__global__ void dense_kernel(DenseView d, const float* x, OneHot c, int out, float* y) {
   const int j = warp_row();
   if (j >= out) return;
   float s = row_product(d, j, x, c);
-  if (lane() == 0) y[j] = activate<A>(s + d.b[j]);
+  if (lane() == 0) of_sample(y, out)[j] = activate<A>(s + d.b[j]);
 }
 
 template <Act A>
-inline void dense_forward(const DeviceDense& d, const float* x, int c, float* y) {
-  dense_kernel<A><<<row_blocks(d.out), kRowsPerBlock * kWarp>>>(view(d), x, c, d.out, y);
+inline void dense_forward(const DeviceDense& d, const float* x, OneHot c, float* y, int n) {
+  dense_kernel<A><<<grid(d.out, n), kThreads>>>(view(d), x, c, d.out, y);
   RNNC_CUDA_LAUNCHED();
 }
+
+// The characters of n samples on the device (step_batch's input).
+class DeviceSymbols {
+ public:
+  ~DeviceSymbols() {
+    if (p_) cudaFree(p_);
+  }
+  const int* upload(const Symbol* c, int n) {
+    if (n > n_) {
+      if (p_) cudaFree(p_);
+      p_ = nullptr;
+      RNNC_CUDA_CHECK(cudaMalloc(&p_, size_t(n) * sizeof(int)));
+      n_ = n;
+    }
+    RNNC_CUDA_CHECK(cudaMemcpy(p_, c, size_t(n) * sizeof(int), cudaMemcpyHostToDevice));
+    return p_;
+  }
+
+ private:
+  int* p_ = nullptr;
+  int n_ = 0;
+};
 
 // A layer's output on the device (y: what the next layer reads, as on the
 // CPU), and its copy on the host where the commands read it (the last
@@ -167,8 +212,9 @@ struct DeviceOutput {
   DeviceArray out;
   real* y = nullptr;
   std::vector<real> host;
-  void allocate_output(int n) {
-    out.resize(size_t(n));
+  int n = 1;  // samples: y is [n][features]
+  void allocate_output(int features) {
+    out.resize(size_t(features) * n);
     y = out.data();
   }
   const real* to_host() {

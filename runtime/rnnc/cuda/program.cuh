@@ -107,11 +107,6 @@ int run_on_device(int* argc, char** argv) {
     std::fprintf(stderr, "%s: -precision bf16 runs on the CPU (the GPU path is fp32)\n", name);
     return kRunOnCpu;
   }
-  const std::string n = flag_value(*argc, argv, "-n");
-  if (cmd == "generate" && !n.empty() && n != "1") {
-    std::fprintf(stderr, "%s: generate -n %s runs on the CPU (the GPU path generates one sample)\n", name, n.c_str());
-    return kRunOnCpu;
-  }
   std::string why;
   const std::string device = usable_device(d.index, why);
   if (device.empty()) {

@@ -24,14 +24,21 @@ struct Connected<IN, OUT, A, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
   cuda::DeviceDense d_weights;
   void prepare_device() {
     d_weights.upload(weights);
+    reset_batch(1);
+  }
+  void reset_batch(int samples) {
+    n = samples;
     allocate_output(OUT);
   }
   void reset_state() {}
 
-  void dense(const real* x) { cuda::dense_forward<A>(d_weights, x, 0, y); }
-  void dense(int c) { cuda::dense_forward<A>(d_weights, nullptr, c, y); }
+  // x: [n][IN] on the device; c: the one-hot character (cs: one per sample).
+  void dense(const real* x) { cuda::dense_forward<A>(d_weights, x, {}, y, n); }
+  void dense(int c) { cuda::dense_forward<A>(d_weights, nullptr, {c, nullptr}, y, n); }
+  void dense(const Symbol* cs) { cuda::dense_forward<A>(d_weights, nullptr, {0, cs}, y, n); }
   void dense_folded(const real* x) { dense(x); }
   void dense_folded(int c) { dense(c); }
+  void dense_folded(const Symbol* cs) { dense(cs); }
 };
 
 }  // namespace rnnc::layers

@@ -20,9 +20,13 @@ struct Dropout<IN, OUT, PROBABILITY_BITS, STEPS, STREAMS, Cuda> : cuda::DeviceOu
   Dropout(const std::string&, bool) {}
   std::vector<DenseParams*> in_file_order() { return {}; }
   std::vector<DenseParams*> in_build_order() { return {}; }
-  void prepare_device() { allocate_output(OUT); }
+  void prepare_device() { reset_batch(1); }
+  void reset_batch(int samples) {
+    n = samples;
+    allocate_output(OUT);
+  }
   void reset_state() {}
-  void identity(const real* x) { out.copy_from(x, IN); }
+  void identity(const real* x) { out.copy_from(x, out.size()); }
 };
 
 }  // namespace rnnc::layers

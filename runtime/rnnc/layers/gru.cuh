@@ -17,9 +17,12 @@ struct Gru;
 namespace gru_cuda {
 // z and r*h (forgot) of every output.
 __global__ void gates_kernel(cuda::DenseView wz, cuda::DenseView wr, cuda::DenseView uz, cuda::DenseView ur,
-                             const float* x, int c, const float* h, float* z, float* forgot, int H) {
+                             const float* x, cuda::OneHot c, const float* h, float* z, float* forgot, int H) {
   const int j = cuda::warp_row();
   if (j >= H) return;
+  h = cuda::of_sample(h, H);
+  z = cuda::of_sample(z, H);
+  forgot = cuda::of_sample(forgot, H);
   float rz = cuda::warp_dot(wz.w + size_t(j) * H, h, H);
   float rr = cuda::warp_dot(wr.w + size_t(j) * H, h, H);
   float xz = cuda::row_product(uz, j, x, c);
@@ -31,10 +34,14 @@ __global__ void gates_kernel(cuda::DenseView wz, cuda::DenseView wr, cuda::Dense
 }
 // h' = z*h + (1-z)*act(uh x + wh (r*h)), into hn.
 template <bool TANH>
-__global__ void update_kernel(cuda::DenseView wh, cuda::DenseView uh, const float* x, int c, const float* h,
+__global__ void update_kernel(cuda::DenseView wh, cuda::DenseView uh, const float* x, cuda::OneHot c, const float* h,
                               const float* z, const float* forgot, float* hn, int H) {
   const int j = cuda::warp_row();
   if (j >= H) return;
+  h = cuda::of_sample(h, H);
+  z = cuda::of_sample(z, H);
+  forgot = cuda::of_sample(forgot, H);
+  hn = cuda::of_sample(hn, H);
   float rh = cuda::warp_dot(wh.w + size_t(j) * H, forgot, H);
   float xh = cuda::row_product(uh, j, x, c);
   if (cuda::lane() != 0) return;
@@ -68,30 +75,38 @@ struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     d_uz.upload(uz);
     d_ur.upload(ur);
     d_uh.upload(uh);
-    h.resize(H);
-    hn.resize(H);
-    z.resize(H);
-    forgot.resize(H);
+    reset_batch(1);
+  }
+  // n samples' state, zeroed (n = 1: one character at a time).
+  void reset_batch(int samples) {
+    n = samples;
+    h.resize(size_t(H) * n);
+    hn.resize(size_t(H) * n);
+    z.resize(size_t(H) * n);
+    forgot.resize(size_t(H) * n);
     allocate_output(H);
   }
   void reset_state() { h.zero(); }
 
-  void step(const real* x) { recur(x, 0); }
-  void step(int c) { recur(nullptr, c); }
-  void step_fused(const real* x) { recur(x, 0); }
-  void step_fused(int c) { recur(nullptr, c); }
-  void copy() { out.copy_from(h.data(), H); }
+  // x: [n][IN] on the device; c: the one-hot character (cs: one per sample).
+  void step(const real* x) { recur(x, {}); }
+  void step(int c) { recur(nullptr, {c, nullptr}); }
+  void step(const Symbol* cs) { recur(nullptr, {0, cs}); }
+  void step_fused(const real* x) { step(x); }
+  void step_fused(int c) { step(c); }
+  void step_fused(const Symbol* cs) { step(cs); }
+  void copy() { out.copy_from(h.data(), h.size()); }
 
  private:
-  void recur(const real* x, int c) {
+  void recur(const real* x, cuda::OneHot c) {
     using namespace cuda;
-    gru_cuda::gates_kernel<<<row_blocks(H), kRowsPerBlock * kWarp>>>(view(d_wz), view(d_wr), view(d_uz), view(d_ur),
-                                                                      x, c, h.data(), z.data(), forgot.data(), H);
+    gru_cuda::gates_kernel<<<grid(H, n), kThreads>>>(view(d_wz), view(d_wr), view(d_uz), view(d_ur), x, c, h.data(),
+                                                     z.data(), forgot.data(), H);
     RNNC_CUDA_LAUNCHED();
-    gru_cuda::update_kernel<TANH><<<row_blocks(H), kRowsPerBlock * kWarp>>>(
-        view(d_wh), view(d_uh), x, c, h.data(), z.data(), forgot.data(), hn.data(), H);
+    gru_cuda::update_kernel<TANH><<<grid(H, n), kThreads>>>(view(d_wh), view(d_uh), x, c, h.data(), z.data(),
+                                                            forgot.data(), hn.data(), H);
     RNNC_CUDA_LAUNCHED();
-    h.copy_from(hn.data(), H);
+    h.copy_from(hn.data(), h.size());
   }
 };
 

@@ -19,9 +19,13 @@ namespace lstm_cuda {
 struct Gates {
   cuda::DenseView w[4], u[4];  // i f o g, as the file's wi wf wo wg / ui uf uo ug
 };
-__global__ void step_kernel(Gates g, const float* x, int c, const float* h, float* cell, float* hn, int H) {
+__global__ void step_kernel(Gates g, const float* x, cuda::OneHot c, const float* h, float* cell, float* hn,
+                            int H) {
   const int j = cuda::warp_row();
   if (j >= H) return;
+  h = cuda::of_sample(h, H);
+  cell = cuda::of_sample(cell, H);
+  hn = cuda::of_sample(hn, H);
   float r[4], in[4];
   for (int k = 0; k < 4; ++k) {
     r[k] = cuda::warp_dot(g.w[k].w + size_t(j) * H, h, H);
@@ -66,9 +70,14 @@ struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
       d_w[k].upload(*w[k]);
       d_u[k].upload(*u[k]);
     }
-    h.resize(H);
-    hn.resize(H);
-    cell.resize(H);
+    reset_batch(1);
+  }
+  // n samples' state, zeroed (n = 1: one character at a time).
+  void reset_batch(int samples) {
+    n = samples;
+    h.resize(size_t(H) * n);
+    hn.resize(size_t(H) * n);
+    cell.resize(size_t(H) * n);
     allocate_output(H);
   }
   void reset_state() {
@@ -76,23 +85,25 @@ struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     cell.zero();
   }
 
-  void step(const real* x) { recur(x, 0); }
-  void step(int c) { recur(nullptr, c); }
-  void step_fused(const real* x) { recur(x, 0); }
-  void step_fused(int c) { recur(nullptr, c); }
-  void copy() { out.copy_from(h.data(), H); }
+  // x: [n][IN] on the device; c: the one-hot character (cs: one per sample).
+  void step(const real* x) { recur(x, {}); }
+  void step(int c) { recur(nullptr, {c, nullptr}); }
+  void step(const Symbol* cs) { recur(nullptr, {0, cs}); }
+  void step_fused(const real* x) { step(x); }
+  void step_fused(int c) { step(c); }
+  void step_fused(const Symbol* cs) { step(cs); }
+  void copy() { out.copy_from(h.data(), h.size()); }
 
  private:
-  void recur(const real* x, int c) {
+  void recur(const real* x, cuda::OneHot c) {
     lstm_cuda::Gates g;
     for (int k = 0; k < 4; ++k) {
       g.w[k] = cuda::view(d_w[k]);
       g.u[k] = cuda::view(d_u[k]);
     }
-    lstm_cuda::step_kernel<<<cuda::row_blocks(H), cuda::kRowsPerBlock * cuda::kWarp>>>(g, x, c, h.data(),
-                                                                                        cell.data(), hn.data(), H);
+    lstm_cuda::step_kernel<<<cuda::grid(H, n), cuda::kThreads>>>(g, x, c, h.data(), cell.data(), hn.data(), H);
     RNNC_CUDA_LAUNCHED();
-    h.copy_from(hn.data(), H);
+    h.copy_from(hn.data(), h.size());
   }
 };
 

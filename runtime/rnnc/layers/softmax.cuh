@@ -30,10 +30,12 @@ __device__ float block_reduce(float v, float* shared, Op op) {
   __syncthreads();
   return r;
 }
+// One block per group (blockIdx.x) and sample (blockIdx.y); x and y are [n][groups * group].
 __global__ void softmax_kernel(const float* x, int group, float temperature, float* y) {
   __shared__ float shared[kThreads];
-  const float* in = x + size_t(blockIdx.x) * group;
-  float* out = y + size_t(blockIdx.x) * group;
+  const size_t at = (size_t(blockIdx.y) * gridDim.x + blockIdx.x) * group;
+  const float* in = x + at;
+  float* out = y + at;
   float largest = -3.402823466e+38f;
   for (int i = threadIdx.x; i < group; i += kThreads) largest = fmaxf(largest, in[i]);
   largest = block_reduce(largest, shared, [](float a, float b) { return fmaxf(a, b); });
@@ -55,10 +57,15 @@ struct Softmax<IN, N, GROUPS, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
   Softmax(const std::string&, bool) {}
   std::vector<DenseParams*> in_file_order() { return {}; }
   std::vector<DenseParams*> in_build_order() { return {}; }
-  void prepare_device() { allocate_output(N); }
+  void prepare_device() { reset_batch(1); }
+  // n samples: y is [n][N], sample-major, as generate -n's sampler reads it.
+  void reset_batch(int samples) {
+    n = samples;
+    allocate_output(N);
+  }
   void reset_state() {}
   void softmax(const real* x, real temperature) {
-    softmax_cuda::softmax_kernel<<<GROUPS, softmax_cuda::kThreads>>>(x, kGroup, temperature, y);
+    softmax_cuda::softmax_kernel<<<dim3(GROUPS, n), softmax_cuda::kThreads>>>(x, kGroup, temperature, y);
     RNNC_CUDA_LAUNCHED();
   }
 };
