@@ -170,7 +170,8 @@ int main(int argc, char** argv) {
     }
     rnnc::Plan plan = rnnc::run_passes(model, passes);
     rnnc::CudaBuild cuda;
-    if (args.cuda) rnnc::find_cuda_toolkit(cuda);  // none: one line, before any work
+    // The toolkit is needed to build, not to emit (the project finds its own).
+    if (args.cuda && args.emit_dir.empty()) rnnc::find_cuda_toolkit(cuda);  // none: one line, before any work
     rnnc::EmitOptions eo;
     eo.cuda = args.cuda;
     if (args.cuda) eo.cuda_target = rnnc::cuda_target_text(cuda);

@@ -79,6 +79,8 @@ class Emitter {
 
   std::string run() {
     walk();
+    // The instruction sets the compiler was allowed (rnnc/host_check.h's RNNC_BUILT_ISA).
+    const std::string cpu_backend = string_literal("built for -march=" + o_.march + " (") + " RNNC_BUILT_ISA \")\"";
     std::string passes = p_.applied.empty() ? "none (plain reference kernels)" : fmt::format("{}", fmt::join(p_.applied, ", "));
     std::string ns = "model_" + identifier(m_.name);
     const Layer& last = m_.layers.back();
@@ -97,7 +99,7 @@ class Emitter {
                           {"INCLUDES", includes},
                           {"NAMESPACE", ns},
                           {"CONSTANTS", constants_},
-                          {"INFO", info(string_literal("built for -march=" + o_.march + " (") + " RNNC_BUILT_ISA \")\"")},
+                          {"INFO", info(cpu_backend)},
                           {"NET_CONFIG", emit_net_config(m_)},
                           {"LAYERS", members_},
                           {"LAYER_LIST", fmt::format("{}", fmt::join(names_, ", "))},
@@ -145,8 +147,7 @@ class Emitter {
     field("init_rand_calls", fmt::format("{}ull", m_.init_rand_calls()));
     field("parameters", fmt::format("{}ull", m_.parameters()));
     field("summary", string_literal(m_.summary()));
-    // The CPU's: the instruction sets the compiler was allowed (rnnc/host_check.h's RNNC_BUILT_ISA).
-    field("backend", backend);
+    field("backend", backend);  // what the code was built for: the CPU's -march, or the GPU code's targets
     int sublayers = 0;
     for (const Layer& l : m_.layers) sublayers += static_cast<int>(l.dense.size());
     field("sublayers", std::to_string(sublayers));

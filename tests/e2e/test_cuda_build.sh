@@ -11,6 +11,14 @@ CFG=$SRC/tests/e2e/cuda/every-kind.cfg
 CUDACXX=/nonexistent/nvcc expect_error 'CUDACXX is /nonexistent/nvcc' "$RNNC" "$CFG" --cuda -o nope
 [ ! -e nope ] || fail "a failed --cuda build wrote a program"
 [ "$(wc -l < err.txt)" = 1 ] || fail "the missing nvcc takes one line"
+# --emit-only --cuda: a CUDA CMake project (building it takes another nvcc run: scripts/gpu-pack.sh does);
+# emitting needs no nvcc.
+CUDACXX=/nonexistent/nvcc "$RNNC" "$CFG" --cuda --emit-only emitted 2>/dev/null || fail "--emit-only --cuda"
+for f in program.cpp program.cu CMakeLists.txt rnnc/cuda/program.cuh rnnc/layers/lstm.cuh; do
+  [ -f "emitted/$f" ] || fail "--emit-only --cuda lacks $f"
+done
+grep -q "LANGUAGES CXX CUDA" emitted/CMakeLists.txt || fail "the CMakeLists should enable CUDA"
+! grep -qi "fmt\|clang\|doctest" emitted/CMakeLists.txt || fail "the CMakeLists should need the CUDA Toolkit only"
 nvcc=${CUDACXX:-$(command -v nvcc || true)}
 [ -n "$nvcc" ] || [ ! -x /usr/local/cuda/bin/nvcc ] || nvcc=/usr/local/cuda/bin/nvcc
 if [ -z "$nvcc" ]; then
@@ -67,11 +75,4 @@ compile "$CFG" gpu-plain --cuda --no-fuse
   fail "--no-fuse --cuda's CPU fallback differs"
 echo "ok   --no-fuse --cuda"
 
-# --emit-only --cuda: a CUDA CMake project (building it takes another nvcc run: scripts/gpu-pack.sh does).
-"$RNNC" "$CFG" --cuda --emit-only emitted 2>/dev/null || fail "--emit-only --cuda"
-for f in program.cpp program.cu CMakeLists.txt rnnc/cuda/program.cuh rnnc/layers/lstm.cuh; do
-  [ -f "emitted/$f" ] || fail "--emit-only --cuda lacks $f"
-done
-grep -q "LANGUAGES CXX CUDA" emitted/CMakeLists.txt || fail "the CMakeLists should enable CUDA"
-! grep -qi "fmt\|clang\|doctest" emitted/CMakeLists.txt || fail "the CMakeLists should need the CUDA Toolkit only"
 echo "cuda build: ok"
