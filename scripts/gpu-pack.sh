@@ -31,6 +31,6 @@ for cfg in "$src"/cfg/*.cfg "$src"/examples/*.cfg; do
   "$rnnc" "$cfg" --cuda --emit-only "$out/projects/$name" 2>/dev/null || { echo "gpu-pack: rnnc failed on $cfg" >&2; exit 1; }
 done
 head -c 3000 "$shared/data/tinyshakespeare.txt" > "$out/data/probs.txt"
-tail -c 20000 "$shared/data/tinyshakespeare.txt" > "$out/data/valid.txt"
+tail -c 10000 "$shared/data/tinyshakespeare.txt" > "$out/data/valid.txt"
 git -C "$src" rev-parse --short=12 HEAD > "$out/commit" 2>/dev/null || echo unknown > "$out/commit"
 echo "gpu-pack: $(ls "$out/projects" | wc -l) projects in $out ($(du -sh "$out" | cut -f1)); on the GPU machine: bash $out/gpu-check.sh"
