@@ -3,7 +3,7 @@
 # no nvcc or no NVIDIA device): darknet's golden text for tiny, lstm and gru,
 # and per model (those three and one with every kind) the GPU's probabilities
 # within 1e-5 of the CPU path's (-nogpu, the same program) and valid's BPC
-# within 1e-4. scripts/gpu-check.sh runs the same checks on every cfg from
+# within 1e-4, and generate -n 4's first sample against -n 1. scripts/gpu-check.sh runs the same checks on every cfg from
 # projects emitted elsewhere.
 source "$(dirname "$0")/lib.sh"
 nvcc=${CUDACXX:-$(command -v nvcc || true)}
@@ -49,4 +49,10 @@ done
 compile "$SRC/tests/e2e/cuda/every-kind.cfg" every --cuda
 ./every init every.weights -srand 2 -scramble 2>/dev/null
 check every every.weights
+# -n 4 runs the same kernels over 4 samples: sample 0 is -n 1's text, byte for byte.
+./every generate every.weights -srand 4 -len 300 > n1.txt 2>/dev/null || fail "generate -n 1"
+./every generate every.weights -srand 4 -len 300 -n 4 2> n4.err | head -c "$(wc -c < n1.txt)" > n4.txt
+cmp -s n1.txt n4.txt || fail "generate -n 4's first sample differs from -n 1's text on the GPU"
+grep -q "; cuda fp32, " n4.err || fail "-n 4 should run on the GPU"
+echo "ok   -n 4 on the GPU: sample 0 is -n 1's text"
 echo "gpu: ok"

@@ -13,6 +13,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <utility>
 #include <vector>
 
 #include "../params.h"
@@ -53,6 +54,11 @@ class DeviceArray {
   }
   void copy_from(const float* device, size_t n) {
     RNNC_CUDA_CHECK(cudaMemcpy(p_, device, n * sizeof(float), cudaMemcpyDeviceToDevice));
+  }
+  // Exchanges the buffers (a state and its next one, after a step).
+  void swap(DeviceArray& o) {
+    std::swap(p_, o.p_);
+    std::swap(n_, o.n_);
   }
   float* data() { return p_; }
   const float* data() const { return p_; }

@@ -106,7 +106,7 @@ struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     gru_cuda::update_kernel<TANH><<<grid(H, n), kThreads>>>(view(d_wh), view(d_uh), x, c, h.data(), z.data(),
                                                             forgot.data(), hn.data(), H);
     RNNC_CUDA_LAUNCHED();
-    h.copy_from(hn.data(), h.size());
+    h.swap(hn);
   }
 };
 

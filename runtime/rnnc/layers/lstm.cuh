@@ -103,7 +103,7 @@ struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     }
     lstm_cuda::step_kernel<<<cuda::grid(H, n), cuda::kThreads>>>(g, x, c, h.data(), cell.data(), hn.data(), H);
     RNNC_CUDA_LAUNCHED();
-    h.copy_from(hn.data(), h.size());
+    h.swap(hn);
   }
 };
 

@@ -79,7 +79,7 @@ struct Rnn<IN, H, A, SHORTCUT, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     rnn_cuda::step_kernel<A, SHORTCUT><<<cuda::grid(H, n), cuda::kThreads>>>(cuda::view(d_input), cuda::view(d_self),
                                                                               x, c, h.data(), hn.data(), H);
     RNNC_CUDA_LAUNCHED();
-    h.copy_from(hn.data(), h.size());
+    h.swap(hn);
   }
 };
 
