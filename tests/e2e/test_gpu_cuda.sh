@@ -3,8 +3,8 @@
 # no nvcc or no NVIDIA device): darknet's golden text for tiny, lstm and gru,
 # and per model (those three and one with every kind) the GPU's probabilities
 # within 1e-5 of the CPU path's (-nogpu, the same program) and valid's BPC
-# within 1e-4, and generate -n 4's first sample against -n 1. scripts/gpu-check.sh runs the same checks on every cfg from
-# projects emitted elsewhere.
+# within 1e-4, and generate -n 4's first sample against -n 1.
+# scripts/gpu-check.sh runs the same checks on every cfg from projects emitted elsewhere.
 source "$(dirname "$0")/lib.sh"
 nvcc=${CUDACXX:-$(command -v nvcc || true)}
 [ -n "$nvcc" ] || [ ! -x /usr/local/cuda/bin/nvcc ] || nvcc=/usr/local/cuda/bin/nvcc
