@@ -104,6 +104,7 @@ inline std::string precision_in_use(const ModelInfo& m) {
 struct RunDevice {
   const char* kind = "cpu";
   std::string note;
+  std::string usage;  // what --help adds: a CUDA build's device flags
 };
 inline RunDevice& run_device() {
   static RunDevice d;

@@ -67,6 +67,8 @@ rc_gpu=0 rc_cpu=0
 # What the GPU path does not do says so in one line and runs on the CPU.
 ./gpu train -file text.txt -max_batches 1 > /dev/null 2> train.err || true
 grep -q "train runs on the CPU" train.err || fail "train should say it runs on the CPU"
+./gpu --help > help.txt 2>&1 || fail "--help"
+grep -q -- "-nogpu   run on the CPU" help.txt || fail "--help should name -i and -nogpu"
 expect_error "flag -i expects the GPU's index" ./gpu generate w.weights -i x
 expect_error "flag -i needs a value" ./gpu generate w.weights -i
 

@@ -92,6 +92,11 @@ inline std::string flag_value(int argc, char** argv, const char* name) {
 
 template <class CudaModel>
 int run_on_device(int* argc, char** argv) {
+  run_device().usage =
+      "\nthis program was built with a GPU path (rnnc --cuda): generate, valid and probs run on an NVIDIA GPU\n"
+      "  -i N     the GPU to run on (default 0)\n"
+      "  -nogpu   run on the CPU\n"
+      "  where no GPU is usable they say so in one line and run on the CPU; train runs on the CPU\n";
   if (*argc < 2) return kRunOnCpu;
   const DeviceFlags d = take_device_flags(*argc, argv);
   const std::string cmd = argv[1];
