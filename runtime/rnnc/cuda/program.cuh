@@ -58,6 +58,10 @@ inline DeviceFlags take_device_flags(int& argc, char** argv) {
   return d;
 }
 
+// A kernel that does nothing: whether it has an image for the device (this
+// program's code was compiled for sm_90 and as PTX for compute_75 and up).
+__global__ void probe_kernel() {}
+
 // The name of GPU `index` where the driver and the device are usable, else
 // "" with the reason in why.
 inline std::string usable_device(int index, std::string& why) {
@@ -78,6 +82,12 @@ inline std::string usable_device(int index, std::string& why) {
   cudaDeviceProp p;
   if ((e = cudaSetDevice(index)) != cudaSuccess || (e = cudaGetDeviceProperties(&p, index)) != cudaSuccess) {
     why = std::string("device ") + std::to_string(index) + ": " + cudaGetErrorString(e);
+    return "";
+  }
+  cudaFuncAttributes a;
+  if ((e = cudaFuncGetAttributes(&a, probe_kernel)) != cudaSuccess) {
+    why = std::string(p.name) + " (compute capability " + std::to_string(p.major) + "." + std::to_string(p.minor) +
+          "): " + cudaGetErrorString(e);
     return "";
   }
   return p.name;
