@@ -6,6 +6,7 @@
 // runs the CPU path on what is left of argv.
 #pragma once
 #include <cuda_runtime.h>
+#include <dlfcn.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -62,13 +63,24 @@ inline DeviceFlags take_device_flags(int& argc, char** argv) {
 // program's code was compiled for sm_90 and as PTX for compute_75 and up).
 __global__ void probe_kernel() {}
 
+// Whether the NVIDIA driver's library is installed at all.
+inline bool has_driver() {
+  void* h = dlopen("libcuda.so.1", RTLD_LAZY);
+  if (h) dlclose(h);
+  return h != nullptr;
+}
+
 // The name of GPU `index` where the driver and the device are usable, else
 // "" with the reason in why.
 inline std::string usable_device(int index, std::string& why) {
   int count = 0;
   cudaError_t e = cudaGetDeviceCount(&count);
   if (e != cudaSuccess) {
-    why = std::string("cudaGetDeviceCount: ") + cudaGetErrorString(e);
+    // Without a driver at all cudart says "driver version is insufficient": say what is missing instead.
+    if (e == cudaErrorInsufficientDriver && !has_driver())
+      why = "no NVIDIA driver: libcuda.so.1 not found";
+    else
+      why = std::string("cudaGetDeviceCount: ") + cudaGetErrorString(e);
     return "";
   }
   if (count == 0) {
