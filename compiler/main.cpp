@@ -23,7 +23,7 @@ namespace {
 
 const char* kUsage =
     "usage: rnnc CFG [-o NAME] [--emit-only DIR] [--cxx COMPILER] [--march ARCH] [--cxxflags FLAGS] [--no-fuse]\n"
-    "            [--passes LIST] [--dump-ir] [--no-blas] [--no-check] [--no-cache] [-v]\n"
+    "            [--passes LIST] [--dump-ir] [--no-blas] [--no-check] [--no-cache] [--cuda] [-v]\n"
     "  Compiles a darknet network description (cfg/rnn.cfg, ...) into one program with\n"
     "  generate, valid and train commands (run it with --help).\n"
     "  -o NAME          the program to write (default: the cfg's base name)\n"
@@ -43,6 +43,8 @@ const char* kUsage =
     "                   a static OpenBLAS, where the compiler finds one, for its large training products)\n"
     "  --no-check       do not check the emitted C++ with Clang before building it\n"
     "  --no-cache       rebuild even if this exact program was built before\n"
+    "  --cuda           also build a GPU path (the CUDA Toolkit's nvcc): generate, valid and probs run on\n"
+    "                   an NVIDIA GPU (-i N picks it, -nogpu declines), on the CPU where none is usable\n"
     "  -v               say what is run\n"
     "  --version        print rnnc's version (and git commit) in one line\n";
 static_assert(rnnc::kBlasMinWidth == 512, "--no-blas's line in the usage names the width");
@@ -51,7 +53,7 @@ struct Args {
   std::string cfg, output, emit_dir, cxx, march = "native", cxxflags;
   std::string passes;  // --passes LIST
   bool passes_given = false, dump_ir = false;
-  bool fuse = true, cache = true, check = true, verbose = false, blas = true;
+  bool fuse = true, cache = true, check = true, verbose = false, blas = true, cuda = false;
   int inject_error_in_layer = -1;
 };
 
@@ -114,6 +116,8 @@ Args parse_args(int argc, char** argv) {
       a.check = false;
     } else if (s == "--no-cache") {
       a.cache = false;
+    } else if (s == "--cuda") {
+      a.cuda = true;
     } else if (s == "-v") {
       a.verbose = true;
     } else if (s == "--test-inject-error") {  // test-only hook
@@ -165,7 +169,12 @@ int main(int argc, char** argv) {
       return 0;
     }
     rnnc::Plan plan = rnnc::run_passes(model, passes);
+    rnnc::CudaBuild cuda;
+    // The toolkit is needed to build, not to emit (the project finds its own).
+    if (args.cuda && args.emit_dir.empty()) rnnc::find_cuda_toolkit(cuda);  // none: one line, before any work
     rnnc::EmitOptions eo;
+    eo.cuda = args.cuda;
+    if (args.cuda) eo.cuda_target = rnnc::cuda_target_text(cuda);
     eo.inject_error_in_layer = args.inject_error_in_layer;
     rnnc::check_march_known(args.cxx, args.march);
     eo.march = args.march;
@@ -175,6 +184,7 @@ int main(int argc, char** argv) {
     };
     auto t0 = Clock::now();
     std::string source = rnnc::format_cpp(rnnc::emit_cpp(model, plan, eo));
+    if (args.cuda) cuda.source = rnnc::format_cpp(rnnc::emit_cuda(model, plan, eo));
     if (args.verbose) fmt::print(stderr, "rnnc: emitted and formatted the C++ in {:.0f} ms\n", ms(t0));
     std::string name = std::filesystem::path(args.output).filename().string();
     rnnc::BuildOptions bo;
@@ -185,6 +195,7 @@ int main(int argc, char** argv) {
     bo.output = args.output;
     bo.use_cache = args.cache;
     bo.verbose = args.verbose;
+    bo.cuda = cuda;
     const bool wants_blas = args.blas && rnnc::model_wants_blas(model);
     if (wants_blas) bo.blas_archive = rnnc::find_static_openblas(args.cxx);
     if (args.verbose && wants_blas)
@@ -211,8 +222,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     rnnc::build_binary(source, name, bo);
-    fmt::print(stderr, "rnnc: built {} ({}; {} parameters{})\n", args.output, model.summary(), model.parameters(),
-               bo.blas_archive.empty() ? "" : "; OpenBLAS linked for the large training products");
+    fmt::print(stderr, "rnnc: built {} ({}; {} parameters{}{})\n", args.output, model.summary(), model.parameters(),
+               bo.blas_archive.empty() ? "" : "; OpenBLAS linked for the large training products",
+               args.cuda ? "; with a CUDA GPU path, " + rnnc::cuda_target_text(cuda) : std::string());
     return 0;
   } catch (const rnnc::CompileError& e) {
     if (int sig = rnnc::stop_signal()) {

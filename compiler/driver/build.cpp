@@ -349,6 +349,7 @@ void write_source_tree(const std::string& dir, const std::string& source, const 
                        const BuildOptions& opts, bool blas) {
   fs::path d(dir);
   write_text(d / "program.cpp", source);
+  if (opts.cuda.enabled()) write_text(d / "program.cu", opts.cuda.source);
   for (const auto& f : embedded_files()) {
     std::string path = f.path;
     if (path.rfind("rnnc/", 0) == 0) write_text(d / path, f.text);
@@ -368,6 +369,13 @@ void write_source_tree(const std::string& dir, const std::string& source, const 
                  "endif()\n",
                  target)
            : "";
+  if (opts.cuda.enabled()) {
+    std::vector<std::string> links = {"-pthread"};
+    links.insert(links.end(), opts.extra_flags.begin(), opts.extra_flags.end());
+    write_text(d / "CMakeLists.txt", cuda_cmakelists(opts.cuda, target, cmake_output_name(model_name),
+                                                     host_cxx_flags(opts), links, link_blas));
+    return;
+  }
   write_text(d / "CMakeLists.txt",
              fmt::format("# Builds the program rnnc generated, without rnnc.\n"
                          "cmake_minimum_required(VERSION 3.16)\n"
@@ -387,6 +395,10 @@ namespace {
 std::string cache_key(const std::string& source, const BuildOptions& opts) {
   std::string key_text = source + "\n" + opts.cxx + "\n" + opts.blas_archive;
   for (const std::string& f : host_cxx_flags(opts)) key_text += "\n" + f;
+  if (opts.cuda.enabled()) {
+    key_text += "\n" + opts.cuda.source + "\n" + opts.cuda.nvcc;
+    for (const std::string& f : nvcc_flags(opts.cuda, opts.extra_flags)) key_text += "\n" + f;
+  }
   for (const auto& f : embedded_files()) key_text += f.text;
   return fmt::format("{:016x}", fnv1a(key_text));
 }
@@ -466,7 +478,21 @@ void build_binary(const std::string& source, const std::string& model_name, cons
                                             quote(work.string()));
     const std::string source = quote((work / "program.cpp").string());
     std::string cmd;
-    if (compile_units() == 2) {
+    if (opts.cuda.enabled()) {
+      // nvcc compiles the GPU path while the host compiler compiles the CPU
+      // path, exactly as a CPU build does (as one unit); the host compiler links.
+      std::string nvcc = quote(opts.cuda.nvcc), libs;
+      for (const std::string& f : nvcc_flags(opts.cuda, opts.extra_flags)) nvcc += " " + quote(f);
+      for (const std::string& f : cuda_link_flags(opts.cuda)) libs += " " + quote(f);
+      cmd = fmt::format(
+          "{0} -I {1} -c {2} -o {3} >{4} 2>&1 & "
+          "{5} -c {6} -o {7}; cpu=$?; wait $!; gpu=$?; "
+          "[ $cpu = 0 ] || exit $cpu; [ $gpu = 0 ] || {{ cat {4}; exit $gpu; }}; "
+          "{8} {7} {3} -o {9}{10}{11}",
+          nvcc, quote(work.string()), quote((work / "program.cu").string()), quote((work / "cuda.o").string()),
+          quote((work / "nvcc.log").string()), compile, source, quote((work / "program.o").string()),
+          fmt::format("{} {}", opts.cxx, flags), quote(tmp_bin.string()), blas, libs);
+    } else if (compile_units() == 2) {
       cmd = fmt::format(
           "{0} -DRNNC_TRAINING_UNIT -c {1} -o {2} 2>{3} & "
           "{0} -DRNNC_TRAINING_ELSEWHERE -c {1} -o {4}; rest=$?; wait $!; training=$?; "

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "driver/cuda.h"
 #include "ir/model.h"
 
 namespace rnnc {
@@ -17,6 +18,7 @@ struct BuildOptions {
   std::string blas_archive;  // a static OpenBLAS to link (-DRNNC_BLAS), or none
   bool use_cache = true;
   bool verbose = false;
+  CudaBuild cuda;  // rnnc --cuda: program.cu beside program.cpp (driver/cuda.h)
 };
 
 // Whether the model has products big enough for OpenBLAS to beat rnnc's own

@@ -46,10 +46,41 @@ class Emitter {
  public:
   Emitter(const Model& m, const Plan& p, const EmitOptions& o) : m_(m), p_(p), o_(o) {}
 
-  std::string run() {
+  void walk() {
     if (p_.layers.size() != m_.layers.size()) throw std::logic_error("emit: the IR has not one op list per layer");
     batchable_ = batchable();
     for (size_t i = 0; i < m_.layers.size(); ++i) layer(m_.layers[i], p_.layers[i]);
+  }
+
+  // The GPU path of a CUDA build: the same walk's constants, its CUDA
+  // members and chains (rnnc/layers/*.cuh have the same op names).
+  std::string run_cuda() {
+    walk();
+    std::string includes;
+    for (const std::string& h : cuda_headers_) includes += fmt::format("#include \"{}\"\n", h);
+    return fill_template(embedded_file("templates/program.cu.tmpl"),
+                         {{"CFG", comment_text(m_.cfg_path)},
+                          {"SUMMARY", comment_text(m_.summary())},
+                          {"INCLUDES", includes},
+                          {"NAMESPACE", "model_" + identifier(m_.name)},
+                          {"CONSTANTS", constants_},
+                          {"INFO", info(string_literal(o_.cuda_target))},
+                          {"LAYERS", cuda_members_},
+                          {"LAYER_LIST", fmt::format("{}", fmt::join(names_, ", "))},
+                          {"TEMPERATURE", float_literal(m_.layers.back().kind == LayerKind::Softmax
+                                                            ? m_.layers.back().temperature
+                                                            : 1.f)},
+                          {"PREPARE", cuda_prepare_},
+                          {"RESET", reset_},
+                          {"STEP", cuda_step_},
+                          {"RESET_BATCH", cuda_reset_batch_},
+                          {"STEP_BATCH", cuda_step_batch_}});
+  }
+
+  std::string run() {
+    walk();
+    // The instruction sets the compiler was allowed (rnnc/host_check.h's RNNC_BUILT_ISA).
+    const std::string cpu_backend = string_literal("built for -march=" + o_.march + " (") + " RNNC_BUILT_ISA \")\"";
     std::string passes = p_.applied.empty() ? "none (plain reference kernels)" : fmt::format("{}", fmt::join(p_.applied, ", "));
     std::string ns = "model_" + identifier(m_.name);
     const Layer& last = m_.layers.back();
@@ -68,7 +99,7 @@ class Emitter {
                           {"INCLUDES", includes},
                           {"NAMESPACE", ns},
                           {"CONSTANTS", constants_},
-                          {"INFO", info()},
+                          {"INFO", info(cpu_backend)},
                           {"NET_CONFIG", emit_net_config(m_)},
                           {"LAYERS", members_},
                           {"LAYER_LIST", fmt::format("{}", fmt::join(names_, ", "))},
@@ -107,7 +138,7 @@ class Emitter {
 
   // ModelInfo's fields, one assignment each (the template wraps them in a
   // lambda): named, so that no value lands in the wrong field, in plain C++17.
-  std::string info() const {
+  std::string info(const std::string& backend) const {
     std::string s;
     auto field = [&](const char* name, const std::string& value) { s += fmt::format("      m.{} = {};\n", name, value); };
     field("name", string_literal(m_.name));
@@ -116,8 +147,7 @@ class Emitter {
     field("init_rand_calls", fmt::format("{}ull", m_.init_rand_calls()));
     field("parameters", fmt::format("{}ull", m_.parameters()));
     field("summary", string_literal(m_.summary()));
-    // The instruction sets the compiler was allowed (rnnc/host_check.h's RNNC_BUILT_ISA).
-    field("backend", string_literal("built for -march=" + o_.march + " (") + " RNNC_BUILT_ISA \")\"");
+    field("backend", backend);  // what the code was built for: the CPU's -march, or the GPU code's targets
     int sublayers = 0;
     for (const Layer& l : m_.layers) sublayers += static_cast<int>(l.dense.size());
     field("sublayers", std::to_string(sublayers));
@@ -144,12 +174,17 @@ class Emitter {
         "}}\n"
         "constexpr rnnc::HostNeeds kHostNeeds = host_needs();\n"
         "}}  // namespace\n"
-        "RNNC_CHECK_CPU_AT_START(kHostNeeds)\n\n"
+        "RNNC_CHECK_CPU_AT_START(kHostNeeds)\n\n{}"
         "int main(int argc, char** argv) {{\n"
-        "  rnnc::check_host_memory(kHostNeeds, argc, argv);\n"
+        "  rnnc::check_host_memory(kHostNeeds, argc, argv);\n{}"
         "  return rnnc::run_program<{}::Model>(argc, argv);\n"
         "}}\n",
-        string_literal(m_.name), string_literal(o_.march), need.inference_bytes, need.training_bytes, ns);
+        string_literal(m_.name), string_literal(o_.march), need.inference_bytes, need.training_bytes,
+        o_.cuda ? "// The GPU path (program.cu): runs the command on a GPU and returns its exit status, or\n"
+                  "// returns -1 (after taking -i and -nogpu out of argv) for the CPU path to run it.\n"
+                  "int rnnc_cuda_main(int* argc, char** argv);\n\n"
+                : "",
+        o_.cuda ? "  if (int rc = rnnc_cuda_main(&argc, argv); rc >= 0) return rc;\n" : "", ns);
   }
 
   // One layer: its constants, its member, and its part of every chain.
@@ -172,6 +207,14 @@ class Emitter {
     std::string options = kind.options(l);
     members_ += fmt::format("  {}<k{}In, k{}Out, {}kTimeSteps, kStreams> {}{{\"{}\", /*batch_norm=*/{}}};\n", kind.type, C,
                             C, options.empty() ? "" : options + ", ", name, name, l.batch_normalize ? "true" : "false");
+    cuda_members_ += fmt::format("  {}<k{}In, k{}Out, {}kTimeSteps, kStreams, rnnc::layers::Cuda> {}{{\"{}\", /*batch_norm=*/{}}};\n",
+                                 kind.type, C, C, options.empty() ? "" : options + ", ", name, name,
+                                 l.batch_normalize ? "true" : "false");
+    cuda_prepare_ += fmt::format("    {}.prepare_device();\n", name);
+    cuda_reset_batch_ += fmt::format("    {}.reset_batch(n);\n", name);
+    bool known_cuda = false;
+    for (const std::string& h : cuda_headers_) known_cuda |= h == kind.cuda_header;
+    if (!known_cuda) cuda_headers_.push_back(kind.cuda_header);
     names_.push_back(name);
     bool known = false;
     for (const std::string& h : headers_) known |= h == kind.header;
@@ -197,9 +240,12 @@ class Emitter {
     const std::string comment = fmt::format("    // [{}] {} ({}): {}\n", layer_kind_name(l.kind), l.name,
                                             comment_text(l.loc.str()), describe(l, lo));
     step_ += comment;
+    cuda_step_ += comment;
+    cuda_step_batch_ += comment;
     if (o_.inject_error_in_layer == l.index)
       step_ += fmt::format("    rnnc_injected_error_for_{}();  // test-only: a line that does not compile\n", l.name);
     std::string x = prev_.empty() ? "" : prev_ + ".y";
+    std::string cuda_x = x, cuda_xb = x;  // the GPU path reads a one-hot input as its character c (cs: n samples')
     bool one_hot_vector = false;
     if (batchable_) step_batch_ += fmt::format("    // {}\n", where);
     for (const Op& op : lo.ops) {
@@ -207,6 +253,8 @@ class Emitter {
         members_ += "  rnnc::real onehot[kInputs] = {};  // the plain path's input: character c as darknet's one-hot vector\n";
         step_ += "    onehot[c] = 1;\n";
         x = "onehot";
+        cuda_x = "c";
+        cuda_xb = "cs";
         one_hot_vector = true;
         continue;
       }
@@ -218,12 +266,18 @@ class Emitter {
         prepared_ += static_cast<int>(op.dense.size());  // -precision bf16 stores these in bf16
       }
       step_ += fmt::format("    {}.{}({});\n", name, r.method, arguments(l, op, x, "c"));
+      cuda_step_ += fmt::format("    {}.{}({});\n", name, r.method, arguments(l, op, cuda_x, "c"));
+      cuda_step_batch_ += fmt::format("    {}.{}({});\n", name, r.method, arguments(l, op, cuda_xb, "cs"));
       if (batchable_)
         step_batch_ += fmt::format("    {}.{}_batch({});\n", name, r.method,
                                    arguments(l, op, prev_.empty() ? "" : prev_ + ".yb.data()", "c"));
     }
     if (one_hot_vector) step_ += "    onehot[c] = 0;\n";
-    if (&l == &m_.layers.back()) step_ += fmt::format("    return {}.y;\n", name);
+    if (&l == &m_.layers.back()) {
+      step_ += fmt::format("    return {}.y;\n", name);
+      cuda_step_ += fmt::format("    return {}.to_host();\n", name);
+      cuda_step_batch_ += fmt::format("    return {}.to_host();\n", name);
+    }
     if (batchable_) reset_batch_ += fmt::format("    {}.reset_batch(n);\n", name);
 
     // Training: forward in order, backward in reverse.
@@ -295,12 +349,17 @@ class Emitter {
   bool batchable_ = false;
   std::string constants_, members_, prepare_, reset_, states_, step_, reset_batch_, step_batch_, train_begin_, forward_, clear_,
       backward_, prev_;
-  std::vector<std::string> names_, headers_;
+  std::string cuda_members_, cuda_prepare_, cuda_step_, cuda_reset_batch_, cuda_step_batch_;  // the GPU path's (run_cuda)
+  std::vector<std::string> names_, headers_, cuda_headers_;
   int prepared_ = 0;  // sub-layers whose weights are prepared for inference (InferenceDense)
 };
 
 }  // namespace
 
 std::string emit_cpp(const Model& m, const Plan& plan, const EmitOptions& opts) { return Emitter(m, plan, opts).run(); }
+
+std::string emit_cuda(const Model& m, const Plan& plan, const EmitOptions& opts) {
+  return Emitter(m, plan, opts).run_cuda();
+}
 
 }  // namespace rnnc

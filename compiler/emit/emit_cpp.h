@@ -16,9 +16,19 @@ struct EmitOptions {
   // The -march the program is built with: named in its model line and in the
   // one line it prints on a CPU that lacks what it was built for.
   std::string march = "native";
+  // A CUDA build (rnnc --cuda): main() first offers the command to the GPU
+  // path (emit_cuda's unit), which runs it or hands it back.
+  bool cuda = false;
+  // What the GPU code was compiled for, for the GPU path's model line: "GPU code for sm_90, PTX compute_75".
+  std::string cuda_target;
 };
 
 std::string emit_cpp(const Model& m, const Plan& plan, const EmitOptions& opts = {});
+
+// The GPU path of a CUDA build, from templates/program.cu.tmpl: the same
+// layers and chains on the Cuda backend (rnnc/layers/*.cuh), for one
+// character at a time, and rnnc_cuda_main, which program.cpp's main() calls.
+std::string emit_cuda(const Model& m, const Plan& plan, const EmitOptions& opts);
 
 // Fills {{KEY}} holes in a template; an unknown or unfilled hole is an error.
 std::string fill_template(const std::string& tmpl, const std::vector<std::pair<std::string, std::string>>& holes);

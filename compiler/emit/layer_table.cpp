@@ -22,18 +22,18 @@ std::string float_bits(float f) {
 }
 
 const KindRender kKinds[] = {
-    {LayerKind::Rnn, "rnnc/layers/rnn.h", "rnnc::layers::Rnn",
+    {LayerKind::Rnn, "rnnc/layers/rnn.h", "rnnc/layers/rnn.cuh", "rnnc::layers::Rnn",
      [](const Layer& l) { return fmt::format("{}, /*shortcut=*/{}", act_enum(l.activation), bool_text(l.shortcut)); },
      false, false, "h"},
-    {LayerKind::Lstm, "rnnc/layers/lstm.h", "rnnc::layers::Lstm", [](const Layer&) { return std::string(); }, false,
+    {LayerKind::Lstm, "rnnc/layers/lstm.h", "rnnc/layers/lstm.cuh", "rnnc::layers::Lstm", [](const Layer&) { return std::string(); }, false,
      false, "cell h"},
-    {LayerKind::Gru, "rnnc/layers/gru.h", "rnnc::layers::Gru",
+    {LayerKind::Gru, "rnnc/layers/gru.h", "rnnc/layers/gru.cuh", "rnnc::layers::Gru",
      [](const Layer& l) { return fmt::format("/*tanh=*/{}", bool_text(l.tanh)); }, false, false, "h"},
-    {LayerKind::Connected, "rnnc/layers/connected.h", "rnnc::layers::Connected",
+    {LayerKind::Connected, "rnnc/layers/connected.h", "rnnc/layers/connected.cuh", "rnnc::layers::Connected",
      [](const Layer& l) { return act_enum(l.activation); }, false, false, nullptr},
-    {LayerKind::Softmax, "rnnc/layers/softmax.h", "rnnc::layers::Softmax",
+    {LayerKind::Softmax, "rnnc/layers/softmax.h", "rnnc/layers/softmax.cuh", "rnnc::layers::Softmax",
      [](const Layer& l) { return fmt::format("/*groups=*/{}", l.groups); }, true, false, nullptr},
-    {LayerKind::Dropout, "rnnc/layers/dropout.h", "rnnc::layers::Dropout",
+    {LayerKind::Dropout, "rnnc/layers/dropout.h", "rnnc/layers/dropout.cuh", "rnnc::layers::Dropout",
      [](const Layer& l) { return float_bits(l.probability); }, false, true, nullptr},
 };
 

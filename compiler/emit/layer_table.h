@@ -11,7 +11,8 @@ namespace rnnc {
 
 struct KindRender {
   LayerKind kind;
-  const char* header;  // the runtime header that holds the kind: "rnnc/layers/rnn.h"
+  const char* header;       // the runtime header that holds the kind: "rnnc/layers/rnn.h"
+  const char* cuda_header;  // its CUDA specialisation (rnnc --cuda): "rnnc/layers/rnn.cuh"
   const char* type;    // its class template: "rnnc::layers::Rnn"
   // The template arguments between the sizes (kXIn, kXOut) and the batch
   // shape (kTimeSteps, kStreams): the kind's options, "" for none.

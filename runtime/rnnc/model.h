@@ -98,10 +98,24 @@ inline std::string precision_in_use(const ModelInfo& m) {
   return "bf16";
 }
 
+// Where the commands run, for the model line: the CPU unless a CUDA build
+// (rnnc --cuda, rnnc/cuda/program.cuh) chose a device. note follows the
+// precision: ", NVIDIA H200", or " (no CUDA device)" for a CUDA build on the CPU.
+struct RunDevice {
+  const char* kind = "cpu";
+  std::string note;
+  std::string usage;  // what --help adds: a CUDA build's device flags
+};
+inline RunDevice& run_device() {
+  static RunDevice d;
+  return d;
+}
+
 template <class Model>
 void print_model_line(const ModelInfo& m) {
-  std::fprintf(stderr, "%s: %s; %llu parameters; cpu %s, %s\n", m.name, m.summary,
-               static_cast<unsigned long long>(m.parameters), precision_in_use(m).c_str(), m.backend);
+  std::fprintf(stderr, "%s: %s; %llu parameters; %s %s%s, %s\n", m.name, m.summary,
+               static_cast<unsigned long long>(m.parameters), run_device().kind, precision_in_use(m).c_str(),
+               run_device().note.c_str(), m.backend);
 }
 
 template <class Model>

@@ -75,6 +75,7 @@ inline void print_usage(const ModelInfo& m, const char* argv0) {
       "      errors are relative to the larger gradient, or to A where both are below it\n",
       m.name, m.cfg, m.summary, argv0, argv0, argv0, argv0, argv0, argv0, argv0, argv0, argv0, argv0, m.name,
       argv0);
+  std::printf("%s", run_device().usage.c_str());  // a CUDA build's device flags
 }
 
 template <class Model>

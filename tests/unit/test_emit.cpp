@@ -178,3 +178,42 @@ TEST_CASE("host check: a command whose memory does not fit is refused in one lin
   CHECK(rnnc::host_memory_refusal(need, "--help", 1, 0) == "");  // not a command that holds the model
   CHECK(rnnc::host_memory_refusal(need, "init", 0, 0) == "");     // memory unknown: no refusal
 }
+
+// rnnc --cuda: the CPU source is a CPU build's but for main's call into the
+// GPU path, and the GPU path renders every kind from the same ops, on the Cuda tag.
+TEST_CASE("a CUDA build's two units: the CPU one unchanged but for main, the GPU one with every kind's .cuh") {
+  Diagnostics d;
+  Model m = lower(parse_cfg("[net]\ninputs=256\n[rnn]\noutput=32\n[lstm]\noutput=24\n[dropout]\nprobability=.5\n"
+                            "[gru]\noutput=16\n[connected]\noutput=256\n[softmax]\n",
+                            "k.cfg"),
+                  d);
+  for (bool fuse : {true, false}) {
+    Plan p = make_plan(m, fuse);
+    EmitOptions cpu, gpu;
+    gpu.cuda = true;
+    gpu.cuda_target = "GPU code for sm_90, PTX compute_75";
+    std::string a = emit_cpp(m, p, cpu), b = emit_cpp(m, p, gpu);
+    CHECK(a.find("rnnc_cuda_main") == std::string::npos);
+    CHECK(b.find("if (int rc = rnnc_cuda_main(&argc, argv); rc >= 0) return rc;") != std::string::npos);
+    // Take the GPU path's lines out of b and the rest is a's text.
+    std::string rest = b;
+    for (const char* cut : {"// The GPU path (program.cu): runs the command on a GPU and returns its exit status, or\n"
+                            "// returns -1 (after taking -i and -nogpu out of argv) for the CPU path to run it.\n"
+                            "int rnnc_cuda_main(int* argc, char** argv);\n\n",
+                            "  if (int rc = rnnc_cuda_main(&argc, argv); rc >= 0) return rc;\n"}) {
+      size_t at = rest.find(cut);
+      REQUIRE(at != std::string::npos);
+      rest.erase(at, std::string(cut).size());
+    }
+    CHECK(rest == a);
+    std::string cu = emit_cuda(m, p, gpu);
+    for (const char* h : {"rnn", "lstm", "dropout", "gru", "connected", "softmax"})
+      CHECK(cu.find(std::string("#include \"rnnc/layers/") + h + ".cuh\"") != std::string::npos);
+    CHECK(cu.find("kTimeSteps, kStreams, rnnc::layers::Cuda> lstm1{\"lstm1\"") != std::string::npos);
+    CHECK(cu.find("m.backend = \"GPU code for sm_90, PTX compute_75\";") != std::string::npos);
+    CHECK(cu.find(fuse ? "rnn0.step_fused(c);" : "rnn0.step(c);") != std::string::npos);  // one-hot: the character
+    CHECK(cu.find(fuse ? "rnn0.step_fused(cs);" : "rnn0.step(cs);") != std::string::npos);  // n samples'
+    CHECK(cu.find("return softmax5.to_host();") != std::string::npos);
+    CHECK(cu.find("onehot") == std::string::npos);
+  }
+}

@@ -1,0 +1,44 @@
+// [connected] on a CUDA device, one character at a time: the same class as
+// layers/connected.h, specialised on the Cuda tag; y = act(W' x + b'), or
+// for a one-hot input the gathered column W'[:, c] (a warp per output).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "../cuda/device.cuh"
+#include "layer.h"
+
+namespace rnnc::layers {
+
+template <int IN, int OUT, Act A, int STEPS, int STREAMS, class Backend>
+struct Connected;
+
+template <int IN, int OUT, Act A, int STEPS, int STREAMS>
+struct Connected<IN, OUT, A, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
+  static constexpr int kIn = IN, kOut = OUT, kSublayers = 1;
+  DenseParams weights;
+  Connected(const std::string& name, bool batch_norm) : weights(name, IN, OUT, batch_norm) {}
+  std::vector<DenseParams*> in_file_order() { return {&weights}; }
+  std::vector<DenseParams*> in_build_order() { return {&weights}; }
+
+  cuda::DeviceDense d_weights;
+  void prepare_device() {
+    d_weights.upload(weights);
+    reset_batch(1);
+  }
+  void reset_batch(int samples) {
+    n = samples;
+    allocate_output(OUT);
+  }
+  void reset_state() {}
+
+  // x: [n][IN] on the device; c: the one-hot character (cs: one per sample).
+  void dense(const real* x) { cuda::dense_forward<A>(d_weights, x, {}, y, n); }
+  void dense(int c) { cuda::dense_forward<A>(d_weights, nullptr, {c, nullptr}, y, n); }
+  void dense(const Symbol* cs) { cuda::dense_forward<A>(d_weights, nullptr, {0, cs}, y, n); }
+  void dense_folded(const real* x) { dense(x); }
+  void dense_folded(int c) { dense(c); }
+  void dense_folded(const Symbol* cs) { dense(cs); }
+};
+
+}  // namespace rnnc::layers

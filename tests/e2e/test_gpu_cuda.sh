@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The GPU path on a GPU (ctest label `gpu`; skipped, saying so, where there is
+# no nvcc or no NVIDIA device): darknet's golden text for tiny, lstm and gru,
+# and per model (those three and one with every kind) the GPU's probabilities
+# within 1e-5 of the CPU path's (-nogpu, the same program) and valid's BPC
+# within 1e-4, and generate -n 4's first sample against -n 1.
+# scripts/gpu-check.sh runs the same checks on every cfg from projects emitted elsewhere.
+source "$(dirname "$0")/lib.sh"
+nvcc=${CUDACXX:-$(command -v nvcc || true)}
+[ -n "$nvcc" ] || [ ! -x /usr/local/cuda/bin/nvcc ] || nvcc=/usr/local/cuda/bin/nvcc
+[ -n "$nvcc" ] || { echo "SKIP: no nvcc (CUDA Toolkit) here"; exit 77; }
+if ! { command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; } && ! ls /dev/nvidia[0-9]* >/dev/null 2>&1; then
+  echo "SKIP: no NVIDIA GPU found (nvidia-smi -L, /dev/nvidia*)"
+  exit 77
+fi
+need_shared
+corpus 3000 text.txt
+
+# check NAME WEIGHTS: GPU against CPU on text.txt.
+check() {
+  local name=$1 w=$2
+  ./"$name" probs "$w" < /dev/null > /dev/null 2> probe.err
+  if grep -q "no usable CUDA device" probe.err; then
+    echo "SKIP: $(cat probe.err)"
+    exit 77
+  fi
+  ./"$name" probs "$w" < text.txt > "$name.gpu" 2>/dev/null || fail "$name probs on the GPU"
+  ./"$name" probs "$w" -nogpu < text.txt > "$name.cpu" 2>/dev/null || fail "$name probs on the CPU"
+  local md
+  md=$(paste -d'\n' <(tr -s ' ' '\n' < "$name.gpu") <(tr -s ' ' '\n' < "$name.cpu") |
+    awk 'NR % 2 == 1 { a = $1; next } { d = a - $1; if (d < 0) d = -d; if (d > m) m = d } END { printf "%.3g", m }')
+  awk -v m="$md" 'BEGIN { exit !(m <= 1e-5) }' || fail "$name: probabilities differ by $md (> 1e-5)"
+  local bg bc
+  bg=$(./"$name" valid "$w" < text.txt 2>/dev/null | tail -1 | awk '{ print $3 }')
+  bc=$(./"$name" valid "$w" -nogpu < text.txt 2>/dev/null | tail -1 | awk '{ print $3 }')
+  awk -v a="$bg" -v b="$bc" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a != "" && d <= 1e-4) }' ||
+    fail "$name: valid BPC $bg on the GPU, $bc on the CPU"
+  ./"$name" generate "$w" -len 20 2>&1 >/dev/null | grep -q "; cuda fp32, " || fail "$name: the model line should name the GPU"
+  echo "ok   $name: probabilities within $md, BPC $bg (CPU $bc)"
+}
+
+for m in tiny lstm gru; do
+  compile "$SHARED/golden/$m/$m.cfg" "$m" --cuda
+  check "$m" "$SHARED/golden/$m/$m.weights"
+  out=$("$SHARED/golden/check-generate.sh" "./$m" "$m")
+  echo "$out" | tail -1 | grep -q " 0 failed" || { echo "$out"; fail "golden $m on the GPU"; }
+  echo "ok   golden $m: $(echo "$out" | tail -1)"
+done
+compile "$SRC/tests/e2e/cuda/every-kind.cfg" every --cuda
+./every init every.weights -srand 2 -scramble 2>/dev/null
+check every every.weights
+# -n 4 runs the same kernels over 4 samples: sample 0 is -n 1's text, byte for byte.
+./every generate every.weights -srand 4 -len 300 > n1.txt 2>/dev/null || fail "generate -n 1"
+./every generate every.weights -srand 4 -len 300 -n 4 2> n4.err | head -c "$(wc -c < n1.txt)" > n4.txt
+cmp -s n1.txt n4.txt || fail "generate -n 4's first sample differs from -n 1's text on the GPU"
+grep -q "; cuda fp32, " n4.err || fail "-n 4 should run on the GPU"
+echo "ok   -n 4 on the GPU: sample 0 is -n 1's text"
+echo "gpu: ok"
