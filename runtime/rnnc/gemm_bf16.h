@@ -36,35 +36,55 @@ constexpr bool kBf16Train = false;
 
 // Rows of A per vdpbf16ps block (MR x 32 columns: 2*MR accumulators), and the columns.
 constexpr int kBf16Rows = 8, kBf16Cols = 32;
+// K pairs per pass over the tiles (256 values of K).
+constexpr int kBf16ChunkPairs = 128;
 
 template <class T>
 inline T round_bf16(T x) {
   return T(from_bf16(to_bf16(static_cast<float>(x))));
 }
 
+// Two values as the 32-bit bf16 pair vdpbf16ps multiplies: `lo` (k even) in the low half.
+template <class T>
+inline uint32_t bf16_pair(T lo, T hi) {
+  return uint32_t(to_bf16(static_cast<float>(lo))) | uint32_t(to_bf16(static_cast<float>(hi))) << 16;
+}
+
 // A weight matrix as a product's right operand B (K x N), in the form this build's kernel reads.
 struct Bf16Operand {
   int K = 0, N = 0, NP = 0;     // NP: N rounded up to whole kBf16Cols blocks
-  std::vector<uint16_t> pairs;  // AVX512-BF16: [K/2 rounded up][NP][2], zero-padded
+  std::vector<uint32_t> pairs;  // AVX512-BF16: [K/2 rounded up][NP] bf16 pairs, zero-padded
   std::vector<real> rounded;    // elsewhere: [K][N], every value rounded to bf16
 };
 
-// B(k, n) = src[k * bk + n * bn] -> [KP][NP][2] bf16 pairs along k, zero
+// B(k, n) = src[k * bk + n * bn] -> [KP][NP] bf16 pairs along k, zero
 // beyond K and N. Reads along whichever stride is 1.
 template <class T>
 inline void pack_bf16_pairs(int K, int N, const T* src, ptrdiff_t bk, ptrdiff_t bn, Bf16Operand& out) {
-  const int KP = (K + 1) / 2;
+  const int KP = (K + 1) / 2, NP = (N + kBf16Cols - 1) / kBf16Cols * kBf16Cols;
   out.K = K;
   out.N = N;
-  out.NP = (N + kBf16Cols - 1) / kBf16Cols * kBf16Cols;
-  out.pairs.assign(size_t(KP) * out.NP * 2, 0);
-  auto at = [&](int k, int n) { return to_bf16(static_cast<float>(src[k * bk + n * bn])); };
-  if (bk == 1) {
-    for (int n = 0; n < N; ++n)
-      for (int k = 0; k < K; ++k) out.pairs[(size_t(k / 2) * out.NP + n) * 2 + k % 2] = at(k, n);
+  out.NP = NP;
+  out.pairs.resize(size_t(KP) * NP);
+  uint32_t* o = out.pairs.data();
+  for (int kp = 0; kp < KP; ++kp) std::fill(o + size_t(kp) * NP + N, o + size_t(kp + 1) * NP, 0u);
+  if (bn != 1) {
+    for (int n = 0; n < N; ++n) {
+      const T* s = src + n * bn;
+      for (int kp = 0; kp < K / 2; ++kp) o[size_t(kp) * NP + n] = bf16_pair(s[2 * kp * bk], s[(2 * kp + 1) * bk]);
+      if (K % 2) o[size_t(K / 2) * NP + n] = bf16_pair(s[(K - 1) * bk], T(0));
+    }
   } else {
-    for (int k = 0; k < K; ++k)
-      for (int n = 0; n < N; ++n) out.pairs[(size_t(k / 2) * out.NP + n) * 2 + k % 2] = at(k, n);
+    for (int kp = 0; kp < KP; ++kp) {
+      const T* s0 = src + 2 * kp * bk;
+      uint32_t* row = o + size_t(kp) * NP;
+      if (2 * kp + 1 < K) {
+        const T* s1 = s0 + bk;
+        for (int n = 0; n < N; ++n) row[n] = bf16_pair(s0[n], s1[n]);
+      } else {
+        for (int n = 0; n < N; ++n) row[n] = bf16_pair(s0[n], T(0));
+      }
+    }
   }
 }
 
@@ -110,15 +130,21 @@ inline void pack_bf16_rows(int M, int K, const float* A, ptrdiff_t ai, ptrdiff_t
   for (int b = 0; b < blocks; ++b) {
     uint32_t* o = &out[size_t(b) * KP * MR];
     const int rows = std::min(MR, M - b * MR);
-    for (int kp = 0; kp < KP; ++kp) {
-      const int k = 2 * kp;
-      for (int r = 0; r < MR; ++r) {
-        uint32_t pair = 0;
-        if (r < rows) {
-          const float* a = A + (b * MR + r) * ai + k * ak;
-          pair = to_bf16(a[0]) | (k + 1 < K ? uint32_t(to_bf16(a[ak])) << 16 : 0u);
-        }
-        o[size_t(kp) * MR + r] = pair;
+    if (rows < MR) std::fill(o, o + size_t(KP) * MR, 0u);
+    if (ai == 1 && rows == MR) {
+      // A read down its columns (a delta matrix, transposed): a block's
+      // rows are side by side in each k.
+      for (int kp = 0; kp < K / 2; ++kp) {
+        const float* a = A + b * MR + 2 * kp * ak;
+        for (int r = 0; r < MR; ++r) o[size_t(kp) * MR + r] = bf16_pair(a[r], a[r + ak]);
+      }
+      if (K % 2)
+        for (int r = 0; r < MR; ++r) o[size_t(K / 2) * MR + r] = bf16_pair(A[b * MR + r + (K - 1) * ak], 0.f);
+    } else {
+      for (int r = 0; r < rows; ++r) {
+        const float* a = A + (b * MR + r) * ai;
+        for (int kp = 0; kp < K / 2; ++kp) o[size_t(kp) * MR + r] = bf16_pair(a[2 * kp * ak], a[(2 * kp + 1) * ak]);
+        if (K % 2) o[size_t(K / 2) * MR + r] = bf16_pair(a[(K - 1) * ak], 0.f);
       }
     }
   }
@@ -126,7 +152,7 @@ inline void pack_bf16_rows(int M, int K, const float* A, ptrdiff_t ai, ptrdiff_t
 
 // C (rows x cols, at most kBf16Rows x kBf16Cols) (+)= one packed row block
 // times one 32-column panel of B, held in 2*MR registers across all of K.
-inline void bf16_block(int KP, const uint32_t* __restrict a, const uint16_t* __restrict b, ptrdiff_t ldb,
+inline void bf16_block(int KP, const uint32_t* __restrict a, const uint32_t* __restrict b, ptrdiff_t ldb,
                        float* __restrict C, ptrdiff_t ldc, int rows, int cols, bool accumulate) {
   constexpr int MR = kBf16Rows;
   const __mmask16 m0 = cols >= 16 ? __mmask16(0xffff) : __mmask16((1u << cols) - 1);
@@ -139,7 +165,7 @@ inline void bf16_block(int KP, const uint32_t* __restrict a, const uint16_t* __r
   }
   for (int kp = 0; kp < KP; ++kp) {
     const __m512bh b0 = (__m512bh)_mm512_loadu_si512(b + kp * ldb);
-    const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + kp * ldb + 32);
+    const __m512bh b1 = (__m512bh)_mm512_loadu_si512(b + kp * ldb + 16);
     for (int i = 0; i < MR; ++i) {
       const __m512bh ai = (__m512bh)_mm512_set1_epi32(static_cast<int>(a[kp * MR + i]));
       c0[i] = _mm512_dpbf16_ps(c0[i], ai, b0);
@@ -153,7 +179,9 @@ inline void bf16_block(int KP, const uint32_t* __restrict a, const uint16_t* __r
 }
 
 // C[M][N] (+)= A * B with vdpbf16ps, A(i, k) = A[i*ai + k*ak]; tiles of
-// MR rows x 32 columns over the threads, row block by row block.
+// MR rows x 32 columns over the threads, column panel by column panel: a
+// panel of B stays in L1 while every row block of the packed A (a quarter
+// of B's bytes per instruction) streams past it.
 inline void bf16_gemm_avx512(int M, int N, int K, const float* A, ptrdiff_t ai, ptrdiff_t ak, const Bf16Operand& B,
                              float* C, bool accumulate) {
   constexpr int MR = kBf16Rows, NR = kBf16Cols;
@@ -162,13 +190,21 @@ inline void bf16_gemm_avx512(int M, int N, int K, const float* A, ptrdiff_t ai, 
   const int KP = (K + 1) / 2, blocks = (M + MR - 1) / MR, panels = (N + NR - 1) / NR;
   const uint32_t* P = packed.data();
   const double tile_flops = 2.0 * MR * NR * K;
+  const ptrdiff_t ldb = B.NP;
   parallel_for(
       blocks * panels,
       [&](int t0, int t1) {
-        for (int t = t0; t < t1; ++t) {
-          const int b = t / panels, j = t % panels * NR;
-          bf16_block(KP, P + size_t(b) * KP * MR, B.pairs.data() + size_t(j) * 2, ptrdiff_t(B.NP) * 2,
-                     C + size_t(b) * MR * N + j, N, std::min(MR, M - b * MR), std::min(NR, N - j), accumulate);
+        // K in chunks of kBf16ChunkPairs pairs, so that a panel's chunk
+        // (16 KB) stays in L1 and the row blocks' chunks in L2; the chunks
+        // after the first add to C.
+        for (int kp0 = 0; kp0 < KP; kp0 += kBf16ChunkPairs) {
+          const int kps = std::min(kBf16ChunkPairs, KP - kp0);
+          for (int t = t0; t < t1; ++t) {
+            const int b = t % blocks, j = t / blocks * NR;
+            bf16_block(kps, P + (size_t(b) * KP + kp0) * MR, B.pairs.data() + kp0 * ldb + j, ldb,
+                       C + size_t(b) * MR * N + j, N, std::min(MR, M - b * MR), std::min(NR, N - j),
+                       accumulate || kp0 > 0);
+          }
         }
       },
       std::max(1, int(2e5 / tile_flops)));

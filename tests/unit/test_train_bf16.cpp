@@ -113,12 +113,15 @@ TEST_CASE("the bf16 operand packs a weight matrix and its transpose alike") {
   pack_bf16_pairs(5, 3, W.data(), 1, 5, t);
   pack_bf16_pairs(3, 5, W.data(), 5, 1, n);
   CHECK(t.NP == kBf16Cols);
-  CHECK(t.pairs.size() == size_t(3) * kBf16Cols * 2);  // K = 5: three pairs, the last half zero
+  CHECK(t.pairs.size() == size_t(3) * kBf16Cols);  // K = 5: three pairs, the last half zero
+  auto half = [](const Bf16Operand& o, int k, int c) { return uint16_t(o.pairs[size_t(k / 2) * o.NP + c] >> (16 * (k % 2))); };
   for (int k = 0; k < 5; ++k)
-    for (int c = 0; c < 3; ++c) CHECK(t.pairs[(size_t(k / 2) * t.NP + c) * 2 + k % 2] == to_bf16(W[c * 5 + k]));
-  CHECK(t.pairs[(size_t(2) * t.NP + 0) * 2 + 1] == 0);
+    for (int c = 0; c < 3; ++c) CHECK(half(t, k, c) == to_bf16(W[c * 5 + k]));
+  CHECK(half(t, 5, 0) == 0);
+  CHECK(half(t, 0, 3) == 0);  // columns past N: zero
   for (int k = 0; k < 3; ++k)
-    for (int c = 0; c < 5; ++c) CHECK(n.pairs[(size_t(k / 2) * n.NP + c) * 2 + k % 2] == to_bf16(W[k * 5 + c]));
+    for (int c = 0; c < 5; ++c) CHECK(half(n, k, c) == to_bf16(W[k * 5 + c]));
+  CHECK(half(n, 3, 0) == 0);
 }
 
 TEST_CASE("one dense sub-layer's batch in bf16 stays within 1e-2 of fp32") {
