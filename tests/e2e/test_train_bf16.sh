@@ -1,49 +1,36 @@
 #!/usr/bin/env bash
 # train -precision bf16 (the products on bf16 operands, fp32 sums; fp32
-# weights, updates and files):
-#  - one batch from the same weights: every weight's update within 1e-2 of
-#    fp32's (against the largest update of the file; SGD, so the update is
-#    the gradient);
-#  - the loss falls, and the held-out BPC after $N batches is within .02 of
-#    fp32's from the same start;
+# weights, updates and files), on an [lstm] (its input, recurrent and
+# output products all go through bf16):
+#  - one batch from the same weights (SGD: the update is the gradient): every
+#    weight's update within 1e-2 of fp32's, against the largest update;
+#  - with Adam, the loss falls, and the held-out BPC after $N batches
+#    (default 500; RNNC_BF16_BATCHES=1000 for the issue's figure) is within
+#    .02 of fp32's from the same start;
 #  - a run stopped part-way and resumed from its backup ends byte for byte
 #    where the uninterrupted one does (the bf16 products are deterministic);
 #  - -precision takes fp32 or bf16 only.
 # Without AVX512-BF16 the reference kernel runs, and says so once.
 source "$(dirname "$0")/lib.sh"
-N=${RNNC_BF16_BATCHES:-300}
+N=${RNNC_BF16_BATCHES:-500}
 corpus 320000 all.txt
 head -c 300000 all.txt > data.txt
 tail -c 20000 all.txt > held.txt
-cat > bf.train.cfg <<CFG
-[net]
-subdivisions=1
-inputs=256
-batch=16
-time_steps=32
-learning_rate=0.1
-momentum=0.9
-decay=0.001
-max_batches=$N
-
-[lstm]
-output=96
-
-[connected]
-output=256
-activation=linear
-
-[softmax]
-CFG
-compile bf.train.cfg bf
+model() {  # model NAME OPTIMISER-LINES
+  printf '[net]\nsubdivisions=1\ninputs=256\nbatch=16\ntime_steps=32\nmomentum=0.9\nmax_batches=%s\n%s\n' "$N" "$2" > "$1.train.cfg"
+  printf '[lstm]\noutput=96\n\n[connected]\noutput=256\nactivation=linear\n\n[softmax]\n' >> "$1.train.cfg"
+  compile "$1.train.cfg" "$1"
+}
+model sgd $'learning_rate=0.1\ndecay=0.001'
+model bf $'learning_rate=0.003\ndecay=0\nadam=1'
 ./bf init w0.weights -srand 3 > /dev/null 2>&1 || fail "init"
 
 # One batch from w0 in each precision: the updates w1 - w0.
 for p in fp32 bf16; do
-  ./bf train w0.weights -clear -file data.txt -srand 1 -max_batches 1 -backup one_$p -precision $p \
+  ./sgd train w0.weights -clear -file data.txt -srand 1 -max_batches 1 -backup one_$p -precision $p \
     < /dev/null > one_$p.log 2>&1 || { tail one_$p.log >&2; fail "one batch, -precision $p"; }
 done
-python3 - w0.weights one_fp32/bf_final.weights one_bf16/bf_final.weights > one.txt <<'PY' || { cat one.txt >&2; fail "one batch in bf16 is not fp32's within 1e-2"; }
+python3 - w0.weights one_fp32/sgd_final.weights one_bf16/sgd_final.weights > one.txt <<'PY' || { cat one.txt >&2; fail "one batch in bf16 is not fp32's within 1e-2"; }
 import array, sys
 def floats(path):
     a = array.array("f")
