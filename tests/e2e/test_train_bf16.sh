@@ -10,8 +10,16 @@
 #  - a run stopped part-way and resumed from its backup ends byte for byte
 #    where the uninterrupted one does (the bf16 products are deterministic);
 #  - -precision takes fp32 or bf16 only.
-# Without AVX512-BF16 the reference kernel runs, and says so once.
+# Without AVX512-BF16 the reference kernel runs, and says so once
+# (MARCH=x86-64-v3 builds the programs for that -march, to check it here).
 source "$(dirname "$0")/lib.sh"
+rnnc_args=()
+if [ -n "${MARCH:-}" ]; then
+  printf '#!/usr/bin/env bash\nargs=()\nfor a in "$@"; do [ "$a" = -march=native ] && a=-march=%s; args+=("$a"); done\nexec %s "${args[@]}"\n' \
+    "$MARCH" "${CXX:-c++}" > cxx-march
+  chmod +x cxx-march
+  rnnc_args=(--cxx "$PWD/cxx-march")
+fi
 N=${RNNC_BF16_BATCHES:-500}
 corpus 320000 all.txt
 head -c 300000 all.txt > data.txt
@@ -19,7 +27,7 @@ tail -c 20000 all.txt > held.txt
 model() {  # model NAME OPTIMISER-LINES
   printf '[net]\nsubdivisions=1\ninputs=256\nbatch=16\ntime_steps=32\nmomentum=0.9\nmax_batches=%s\n%s\n' "$N" "$2" > "$1.train.cfg"
   printf '[lstm]\noutput=96\n\n[connected]\noutput=256\nactivation=linear\n\n[softmax]\n' >> "$1.train.cfg"
-  compile "$1.train.cfg" "$1"
+  compile "$1.train.cfg" "$1" ${rnnc_args[@]+"${rnnc_args[@]}"}
 }
 model sgd $'learning_rate=0.1\ndecay=0.001'
 model bf $'learning_rate=0.003\ndecay=0\nadam=1'
@@ -82,6 +90,7 @@ echo "resume in bf16: 20 + 20 batches = 40 straight, byte for byte"
 n=$(grep -c 'no bf16 arithmetic' one_bf16.log || true)
 [ "$n" -le 1 ] || fail "the reference kernel's notice came $n times"
 [ "$n" -eq 0 ] || echo "this build has no AVX512-BF16: the reference kernel ran"
+if grep -q 'no bf16 arithmetic' one_fp32.log; then fail "the notice came with -precision fp32"; fi
 
 expect_error "-precision is fp32 or bf16, got 'int8'" ./bf train w0.weights -file data.txt -precision int8
 echo "train bf16: ok"

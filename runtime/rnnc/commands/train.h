@@ -205,7 +205,9 @@ inline void read_train_precision_flag(Flags& f) {
   } else if (p == "bf16") {
     if (sizeof(real) != 4) fail("train: -precision bf16 needs a float build (this one computes in double)");
     train_precision() = TrainPrecision::Bf16;
-    if (!kBf16Train)
+    if (kBf16Train)
+      std::fprintf(stderr, "train: the products on bf16 operands with fp32 sums (AVX512-BF16)\n");
+    else
       std::fprintf(stderr,
                    "train: no bf16 arithmetic in this build (it needs AVX512-BF16); -precision bf16 rounds the "
                    "operands to bf16 and multiplies them in fp32\n");
