@@ -16,6 +16,7 @@
 
 #include "../checkpoint.h"
 #include "../command_flags.h"
+#include "../gemm_bf16.h"
 #include "../loss_plot.h"
 #include "../model.h"
 #include "../text_data.h"
@@ -194,6 +195,27 @@ inline std::string format_duration(double s) {
   return t >= 3600 ? strprintf("%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60) : strprintf("%ld:%02ld", t / 60, t % 60);
 }
 
+// train -precision fp32|bf16: the products' operands (training's own
+// setting; generation's -precision is another). Without bf16 arithmetic in
+// this build, bf16 runs on the reference kernel, which says so once.
+inline void read_train_precision_flag(Flags& f) {
+  const std::string p = f.str("-precision", "fp32");
+  if (p == "fp32") {
+    train_precision() = TrainPrecision::Fp32;
+  } else if (p == "bf16") {
+    if (sizeof(real) != 4) fail("train: -precision bf16 needs a float build (this one computes in double)");
+    train_precision() = TrainPrecision::Bf16;
+    if (kBf16Train)
+      std::fprintf(stderr, "train: the products on bf16 operands with fp32 sums (AVX512-BF16)\n");
+    else
+      std::fprintf(stderr,
+                   "train: no bf16 arithmetic in this build (it needs AVX512-BF16); -precision bf16 rounds the "
+                   "operands to bf16 and multiplies them in fp32\n");
+  } else {
+    fail("train: -precision is fp32 or bf16, got '%s'", p.c_str());
+  }
+}
+
 template <class Model>
 int cmd_train(Flags& f) {
   const ModelInfo& info = Model::info();
@@ -204,6 +226,7 @@ int cmd_train(Flags& f) {
   long long backup_every = f.integer("-backup_every", 100, 1, INT32_MAX);
   bool clear = f.has("-clear");
   bool tokenized = f.has("-tokenized");
+  read_train_precision_flag(f);
   // Watching the run (rnnc/train_watch.h): samples and held-out BPC.
   WatchOptions watch_opt;
   watch_opt.sample_every = f.integer("-sample_every", 0, 1, INT32_MAX);

@@ -13,6 +13,7 @@
 #include "../activations.h"
 #include "../params.h"
 #include "../gemm.h"
+#include "../gemm_bf16.h"
 #include "../threads.h"
 
 namespace rnnc::train {
@@ -70,14 +71,47 @@ struct DenseCache {
   }
 };
 
-// Keeps a transposed copy of W for the forward product, refreshed once per batch.
+// Keeps a transposed copy of W for the forward product (and the one-hot
+// input's columns), refreshed once per batch; with train -precision bf16,
+// W^T and W rounded and packed for the bf16 products too.
 struct DenseScratch {
   std::vector<real> wt;  // [in][out]
+  Bf16Operand wt16, w16;
   void refresh(const DenseParams& p) {
     wt.resize(p.weights.size());
     transpose(p.out, p.in, p.weights.data(), wt.data());
+    if (train_precision() == TrainPrecision::Bf16) {
+      pack_bf16_operand(p.in, p.out, p.weights.data(), 1, p.in, wt16);
+      pack_bf16_operand(p.out, p.in, p.weights.data(), p.in, 1, w16);
+    }
   }
 };
+
+// The three products of training, each in fp32 or bf16 (train_precision()).
+// z = x W^T for `rows` rows of x.
+inline void forward_product(const DenseParams& p, const DenseScratch& s, int rows, const real* x, real* z) {
+  if (train_precision() == TrainPrecision::Bf16)
+    bf16_gemm_nn(rows, p.out, p.in, x, s.wt16, z, false);
+  else
+    gemm_nn(rows, p.out, p.in, x, s.wt.data(), z, false);
+}
+
+// dx (+)= delta W (-dL/dx from -dL/dz) for `rows` rows of delta.
+inline void input_gradient_product(const DenseParams& p, const DenseScratch& s, int rows, const real* delta, real* dx,
+                                   bool accumulate) {
+  if (train_precision() == TrainPrecision::Bf16)
+    bf16_gemm_nn(rows, p.in, p.out, delta, s.w16, dx, accumulate);
+  else
+    gemm_nn(rows, p.in, p.out, delta, p.weights.data(), dx, accumulate);
+}
+
+// p.weight_updates += delta^T x over `rows` rows.
+inline void weight_gradient_product(DenseParams& p, int rows, const real* delta, const real* x) {
+  if (train_precision() == TrainPrecision::Bf16)
+    bf16_gemm_tn_acc(p.out, p.in, rows, delta, x, p.weight_updates.data());
+  else
+    gemm_tn_acc(p.out, p.in, rows, delta, x, p.weight_updates.data());
+}
 
 // Splits the outputs (columns) of rows r0..r1 over the threads when there
 // are enough of them to pay for it. Every sum of the pointwise passes runs
@@ -154,7 +188,7 @@ template <Act A>
 inline void dense_train_forward(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1, const real* x,
                           std::vector<real>& z) {
   z.resize(size_t(r1 - r0) * p.out);
-  gemm_nn(r1 - r0, p.out, p.in, x, s.wt.data(), z.data(), false);
+  forward_product(p, s, r1 - r0, x, z.data());
   dense_train_finish<A>(p, c, r0, r1, z.data());
 }
 
@@ -235,10 +269,11 @@ inline void dense_train_backward_pointwise(DenseParams& p, DenseCache& c, int r0
 // The whole backward for rows r0..r1 with input x: pointwise part, then the
 // weight update dW += delta^T x, and with dx, dx += delta W (-dL/dx).
 template <Act A>
-inline void dense_train_backward(DenseParams& p, DenseCache& c, int r0, int r1, real* delta, const real* x, real* dx) {
+inline void dense_train_backward(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1, real* delta,
+                                 const real* x, real* dx) {
   dense_train_backward_pointwise<A>(p, c, r0, r1, delta);
-  gemm_tn_acc(p.out, p.in, r1 - r0, delta, x, p.weight_updates.data());
-  if (dx) gemm_nn(r1 - r0, p.in, p.out, delta, p.weights.data(), dx, true);
+  weight_gradient_product(p, r1 - r0, delta, x);
+  if (dx) input_gradient_product(p, s, r1 - r0, delta, dx, true);
 }
 
 // Backward for a one-hot input: the weight update is a scatter into column chars[r].

@@ -79,7 +79,7 @@ struct Connected {
     train::dense_train_forward_onehot<A>(weights, t->scratch, t->cache, 0, Train::rows, chars, t->z);
   }
   void backward(const real* x, real* dx) {
-    train::dense_train_backward<A>(weights, t->cache, 0, Train::rows, t->delta.data(), x, dx);
+    train::dense_train_backward<A>(weights, t->scratch, t->cache, 0, Train::rows, t->delta.data(), x, dx);
   }
   void backward(const Symbol* chars) {
     train::dense_train_backward_onehot<A>(weights, t->cache, 0, Train::rows, t->delta.data(), chars);

@@ -149,7 +149,7 @@ struct Gru {
     DenseParams* u[3] = {&uz, &ur, &uh};
     backward_recurrent();
     for (int k = 0; k < 3; ++k)
-      train::dense_train_backward<Act::Linear>(*u[k], t->u_cache[k], 0, Train::rows, t->dz[k].data(), x, dx);
+      train::dense_train_backward<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, t->dz[k].data(), x, dx);
   }
   void backward(const Symbol* chars) {
     DenseParams* u[3] = {&uz, &ur, &uh};
@@ -266,7 +266,7 @@ struct Gru {
       std::copy(&L.dz[Train::C][o], &L.dz[Train::C][o] + step, wdh);
       train::dense_train_backward_pointwise<Act::Linear>(*w[Train::C], L.w_cache[Train::C], r0, r1, wdh);
       L.dforgot.assign(step, real(0));
-      gemm_nn(Train::streams, H, H, wdh, w[Train::C]->weights.data(), L.dforgot.data(), false);
+      train::input_gradient_product(*w[Train::C], L.w_scratch[Train::C], Train::streams, wdh, L.dforgot.data(), false);
       for (size_t e = 0; e < step; ++e) {
         real r = L.rg[o + e];
         L.dz[Train::R][o + e] = L.dforgot[e] * prev[e] * r * (1 - r);
@@ -276,15 +276,15 @@ struct Gru {
         real* wd = &L.wd[k][o];
         std::copy(&L.dz[k][o], &L.dz[k][o] + step, wd);
         train::dense_train_backward_pointwise<Act::Linear>(*w[k], L.w_cache[k], r0, r1, wd);
-        if (t > 0) gemm_nn(Train::streams, H, H, wd, w[k]->weights.data(), L.dprev.data(), true);
+        if (t > 0) train::input_gradient_product(*w[k], L.w_scratch[k], Train::streams, wd, L.dprev.data(), true);
       }
       L.dh.swap(L.dprev);
     }
     // The recurrent weights' updates for all steps at once: dW += dZ^T [h_{-1} .. h_{T-2}]
     // (r * h for the candidate's).
-    gemm_tn_acc(H, H, Train::rows, L.wd[Train::Z].data(), L.h.data(), w[Train::Z]->weight_updates.data());
-    gemm_tn_acc(H, H, Train::rows, L.wd[Train::R].data(), L.h.data(), w[Train::R]->weight_updates.data());
-    gemm_tn_acc(H, H, Train::rows, L.wd[Train::C].data(), L.forgot.data(), w[Train::C]->weight_updates.data());
+    train::weight_gradient_product(*w[Train::Z], Train::rows, L.wd[Train::Z].data(), L.h.data());
+    train::weight_gradient_product(*w[Train::R], Train::rows, L.wd[Train::R].data(), L.h.data());
+    train::weight_gradient_product(*w[Train::C], Train::rows, L.wd[Train::C].data(), L.forgot.data());
   }
 };
 

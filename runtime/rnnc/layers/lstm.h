@@ -150,7 +150,7 @@ struct Lstm {
     DenseParams* u[4] = {&ui, &uf, &uo, &ug};
     backward_recurrent();
     for (int k = 0; k < 4; ++k)
-      train::dense_train_backward<Act::Linear>(*u[k], t->u_cache[k], 0, Train::rows, t->dz[k].data(), x, dx);
+      train::dense_train_backward<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, t->dz[k].data(), x, dx);
   }
   void backward(const Symbol* chars) {
     DenseParams* u[4] = {&ui, &uf, &uo, &ug};
@@ -266,12 +266,12 @@ struct Lstm {
         std::copy(&L.dz[k][o], &L.dz[k][o] + step, wd);
         train::dense_train_backward_pointwise<Act::Linear>(*w[k], L.w_cache[k], t * Train::streams,
                                                            (t + 1) * Train::streams, wd);
-        if (t > 0) gemm_nn(Train::streams, H, H, wd, w[k]->weights.data(), L.dprev.data(), true);
+        if (t > 0) train::input_gradient_product(*w[k], L.w_scratch[k], Train::streams, wd, L.dprev.data(), true);
       }
       L.dh.swap(L.dprev);
     }
     // The recurrent weights' updates for all steps at once: dW += dZ^T [h_{-1} .. h_{T-2}].
-    for (int k = 0; k < 4; ++k) gemm_tn_acc(H, H, Train::rows, L.wd[k].data(), L.h.data(), w[k]->weight_updates.data());
+    for (int k = 0; k < 4; ++k) train::weight_gradient_product(*w[k], Train::rows, L.wd[k].data(), L.h.data());
   }
 };
 

@@ -121,7 +121,7 @@ struct Rnn {
   }
   void backward(const real* x, real* dx) {
     backward_recurrent();
-    train::dense_train_backward<A>(input, t->in_cache, 0, Train::rows, t->delta_a.data(), x, dx);
+    train::dense_train_backward<A>(input, t->s_input, t->in_cache, 0, Train::rows, t->delta_a.data(), x, dx);
   }
   void backward(const Symbol* chars) {
     backward_recurrent();
@@ -221,7 +221,7 @@ struct Rnn {
     Train& L = *t;
     const size_t step = size_t(Train::streams) * H;
     L.dh.assign(L.h.size() - step, real(0));
-    train::dense_train_backward<A>(output, L.out_cache, 0, Train::rows, L.delta.data(), &L.h[step], L.dh.data());
+    train::dense_train_backward<A>(output, L.s_output, L.out_cache, 0, Train::rows, L.delta.data(), &L.h[step], L.dh.data());
     L.delta_a.resize(L.dh.size());
     L.dnext.assign(step, real(0));
     for (int t = Train::steps - 1; t >= 0; --t) {
@@ -233,13 +233,13 @@ struct Rnn {
       // weight 1), then -dL/dz of that sub-layer; only the product that feeds
       // h_{t-1} must happen inside the time loop.
       train::dense_train_backward_pointwise<A>(self, L.self_cache, t * Train::streams, (t + 1) * Train::streams, dh);
-      if (t > 0) gemm_nn(Train::streams, H, H, dh, self.weights.data(), L.dprev.data(), true);
+      if (t > 0) train::input_gradient_product(self, L.s_self, Train::streams, dh, L.dprev.data(), true);
       if (SHORTCUT)
         for (size_t i = 0; i < step; ++i) L.dprev[i] += L.delta_a[t * step + i];
       L.dnext.swap(L.dprev);
     }
     // The recurrent weights' update for all time steps at once: dWs += dZs^T [h_{-1} .. h_{T-2}].
-    gemm_tn_acc(H, H, Train::rows, L.dh.data(), L.h.data(), self.weight_updates.data());
+    train::weight_gradient_product(self, Train::rows, L.dh.data(), L.h.data());
   }
 };
 
