@@ -67,7 +67,7 @@ class Emitter {
                           {"PASSES", passes},
                           {"INCLUDES", includes},
                           {"NAMESPACE", ns},
-                          {"CONSTANTS", constants_},
+                          {"CONSTANTS", constants_ + (o_.products ? plan_constants(*o_.products) : "")},
                           {"INFO", info()},
                           {"NET_CONFIG", emit_net_config(m_)},
                           {"LAYERS", members_},
@@ -147,9 +147,14 @@ class Emitter {
         "RNNC_CHECK_CPU_AT_START(kHostNeeds)\n\n"
         "int main(int argc, char** argv) {{\n"
         "  rnnc::check_host_memory(kHostNeeds, argc, argv);\n"
+        "{}"
         "  return rnnc::run_program<{}::Model>(argc, argv);\n"
         "}}\n",
-        string_literal(m_.name), string_literal(o_.march), need.inference_bytes, need.training_bytes, ns);
+        string_literal(m_.name), string_literal(o_.march), need.inference_bytes, need.training_bytes,
+        o_.products && !o_.products->products.empty()
+            ? fmt::format("  rnnc::use_product_plan({}::kProductPlan);  // the kernel of each training product\n", ns)
+            : "",
+        ns);
   }
 
   // One layer: its constants, its member, and its part of every chain.

@@ -6,6 +6,7 @@
 
 #include "ir/model.h"
 #include "passes/plan.h"
+#include "plan/product_plan.h"
 
 namespace rnnc {
 
@@ -16,6 +17,9 @@ struct EmitOptions {
   // The -march the program is built with: named in its model line and in the
   // one line it prints on a CPU that lacks what it was built for.
   std::string march = "native";
+  // The kernel of each training product (compiler/plan/): emitted as named
+  // constants and handed to the runtime by main. None: the runtime's fixed rule.
+  const ProductPlanTable* products = nullptr;
 };
 
 std::string emit_cpp(const Model& m, const Plan& plan, const EmitOptions& opts = {});
