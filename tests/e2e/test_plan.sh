@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Plans (issue 15; compiler/plan/): --plan measured times the candidate
+# kernels of a model's wide training products once per machine and compiler
+# (a second build reads the cache and times nothing), emits the choices as
+# named constants, and its program trains to the update of --plan fixed's
+# within 1e-3; narrow models keep rnnc's kernels, byte for byte the fixed
+# rule's; --dnnl without oneDNN fails in one line, and with it the program
+# links libdnnl only where its plan picks oneDNN.
+source "$(dirname "$0")/lib.sh"
+command -v python3 > /dev/null || { echo "SKIP: python3 is needed to compare the files"; exit 77; }
+CMP="python3 $SRC/tests/reference/compare_training.py"
+export RNNC_CACHE=$WORK/cache  # a cache of its own: the first build must time, the second must not
+
+# 8 streams x 64 steps: 512 rows; the [rnn]'s sub-layers are 512 wide in and out.
+cat > wide.train.cfg <<'CFG'
+[net]
+subdivisions=1
+inputs=256
+batch=8
+time_steps=64
+learning_rate=0.1
+momentum=0.9
+decay=0.001
+
+[rnn]
+output=512
+activation=leaky
+batch_normalize=1
+
+[connected]
+output=256
+activation=linear
+
+[softmax]
+CFG
+corpus 200000 data.txt
+
+# The options refused before any work.
+expect_error "--dnnl goes with --plan measured" "$RNNC" wide.train.cfg -o x --dnnl --plan fixed
+expect_error "--plan is measured or fixed, got 'fast'" "$RNNC" wide.train.cfg -o x --plan fast
+
+# --dnnl where the compiler finds no libdnnl.so: one line.
+printf '#!/usr/bin/env bash\n[ "$1" = -print-file-name=libdnnl.so ] && { echo libdnnl.so; exit 0; }\nexec %s "$@"\n' \
+  "${CXX:-c++}" > cxx-no-dnnl
+chmod +x cxx-no-dnnl
+expect_error "rnnc: error: --dnnl needs oneDNN (Debian's libdnnl-dev), but the C++ compiler (.*) does not find libdnnl.so" \
+  "$RNNC" wide.train.cfg -o x --dnnl --cxx "$PWD/cxx-no-dnnl"
+[ "$(wc -l < err.txt)" = 1 ] || { cat err.txt >&2; fail "--dnnl without oneDNN: more than one line"; }
+echo "ok   --dnnl without oneDNN: $(cat err.txt)"
+
+# The plan's table: a named constant per product, handed to the runtime by main.
+"$RNNC" wide.train.cfg --emit-only src --plan fixed 2> emit.log || { cat emit.log >&2; fail "--emit-only"; }
+grep -q "^constexpr rnnc::PlannedProduct kRnn0SelfWeightGradient{512, 512, 512, Role::WeightGradient, Kernel::OpenBlas};" \
+  src/program.cpp || { grep -n PlannedProduct src/program.cpp >&2; fail "the fixed plan's table"; }
+grep -q "^constexpr rnnc::PlannedProduct kConnected1Forward{512, 256, 512, Role::Forward, Kernel::Rnnc};" src/program.cpp ||
+  fail "a narrow product's entry"
+grep -q "rnnc::use_product_plan(model_wide_train::kProductPlan);" src/program.cpp || fail "main does not hand over the plan"
+
+compile wide.train.cfg fixed --plan fixed
+"$RNNC" wide.train.cfg -o measured -v --show-plan 2> measured.rnnc.log || { cat measured.rnnc.log >&2; fail "rnnc --plan measured"; }
+grep -q "^  rnn0.self *weight gradient *512 x 512 <- 512 " measured.rnnc.log || { cat measured.rnnc.log >&2; fail "--show-plan"; }
+if grep -q "timed [0-9]* product shape" measured.rnnc.log; then
+  grep -q "rnnc [0-9.]*, OpenBLAS [0-9.]* GFLOP/s" measured.rnnc.log || fail "--show-plan shows no rates"
+  echo "ok   measured: $(grep -o 'timed .*' measured.rnnc.log)"
+  "$RNNC" wide.train.cfg -o again -v 2> again.rnnc.log || { cat again.rnnc.log >&2; fail "rnnc again"; }
+  grep -q "timed [0-9]* product shape" again.rnnc.log && fail "the second build timed the products again"
+  grep -q "the plan's timings are cached" again.rnnc.log || { cat again.rnnc.log >&2; fail "no word of the cached plan"; }
+  cmp -s measured again || fail "the second build made another program"
+  echo "ok   a second build times nothing"
+else
+  echo "note: nothing timed ($(grep -m1 'OpenBLAS for' measured.rnnc.log || echo 'no OpenBLAS')); the cache is not checked"
+fi
+
+# One batch from the same start: the measured plan's update is the fixed rule's to 1e-3 of the largest change.
+./fixed init start.weights -srand 3 -scramble < /dev/null 2> /dev/null || fail "init"
+train() {  # BIN SRAND OUT
+  rm -rf "$3"
+  "./$1" train start.weights -file data.txt -srand "$2" -max_batches 1 -backup "$3" < /dev/null > "$3.log" 2>&1 ||
+    { cat "$3.log" >&2; fail "train ($1)"; }
+}
+close() {  # A B WHAT: the update of B is A's to 1e-3
+  local r upd
+  r=$($CMP weights start.weights "$1/wide_final.weights" "$2/wide_final.weights" 1 1) || fail "$3: $r"
+  upd=$(echo "$r" | sed -E 's/.*differs by ([^ ]*) of.*/\1/')
+  awk -v u="$upd" 'BEGIN { exit !(u + 0 < 1e-3) }' || fail "$3: $r"
+  echo "ok   $3: $r"
+}
+train fixed 7 bk_fixed
+train measured 7 bk_measured
+close bk_fixed bk_measured "measured plan against the fixed rule, one batch"
+train fixed 8 bk_other
+r=$($CMP weights start.weights bk_fixed/wide_final.weights bk_other/wide_final.weights 1 1) || true
+awk -v u="$(echo "$r" | sed -E 's/.*differs by ([^ ]*) of.*/\1/')" 'BEGIN { exit !(u + 0 >= 1e-3) }' ||
+  fail "a batch of other data went unnoticed: $r"
+
+# A narrow model: no product to time, rnnc's kernels; its training is the fixed rule's byte for byte.
+cat > narrow.train.cfg <<'CFG'
+[net]
+subdivisions=1
+inputs=256
+batch=8
+time_steps=16
+learning_rate=0.1
+momentum=0.9
+
+[rnn]
+output=64
+activation=leaky
+
+[connected]
+output=256
+activation=linear
+
+[softmax]
+CFG
+compile narrow.train.cfg narrow_fixed --plan fixed
+compile narrow.train.cfg narrow_measured -v
+grep -q "timed" narrow_measured.rnnc.log && fail "a narrow model's products were timed"
+grep -q "plan measured: rnnc's kernels for all" narrow_measured.rnnc.log || { cat narrow_measured.rnnc.log >&2; fail "summary"; }
+for b in narrow_fixed narrow_measured; do
+  ./$b train -file data.txt -srand 5 -max_batches 3 -backup bk_$b < /dev/null > $b.log 2>&1 || { cat $b.log >&2; fail "train $b"; }
+done
+cmp -s bk_narrow_fixed/narrow_final.weights bk_narrow_measured/narrow_final.weights ||
+  fail "a narrow model's training differs between the plans"
+echo "ok   a narrow model: the same weights under either plan"
+
+# --dnnl with oneDNN: the program links libdnnl exactly where its plan picks oneDNN, and then trains as the fixed rule.
+if ! "${CXX:-c++}" -print-file-name=libdnnl.so | grep -q /; then
+  echo "note: no oneDNN here; --dnnl's program is not checked"
+else
+  "$RNNC" wide.train.cfg -o dnnl --dnnl --show-plan -v 2> dnnl.rnnc.log || { cat dnnl.rnnc.log >&2; fail "rnnc --dnnl"; }
+  grep -q "oneDNN [0-9.]*" dnnl.rnnc.log || { cat dnnl.rnnc.log >&2; fail "oneDNN was not timed"; }
+  if grep -q "on oneDNN" dnnl.rnnc.log; then
+    grep -q "this program needs libdnnl.so (oneDNN) at run time" dnnl.rnnc.log || fail "the summary does not say it needs libdnnl"
+    ldd ./dnnl | grep -q libdnnl || fail "the plan picks oneDNN but the program does not link it"
+    train dnnl 7 bk_dnnl
+    close bk_fixed bk_dnnl "oneDNN's plan against the fixed rule, one batch"
+  else
+    ! ldd ./dnnl | grep -q libdnnl || fail "oneDNN linked though the plan picks it nowhere"
+    echo "ok   --dnnl: oneDNN is slower here at every shape, not linked"
+  fi
+fi
+echo "plans: ok"
