@@ -173,11 +173,11 @@ fi
 echo "The sgemm column is OpenBLAS on 128 x 1024 x 1024, all cores; the PyTorch row's second column is PyTorch's chars/s."
 echo "The -n 32 target is for either precision (issue 6): one of its two rows meeting it is enough."
 # Which product wins where: rnnc's own kernels (runtime/rnnc/gemm.h, dense/batch.h)
-# against OpenBLAS, and which of the two the generated programs run at each shape.
-if g++ -std=c++17 -O3 -march=native -ffp-contract=off -pthread -I runtime bench/gemm_vs_blas.cpp -o "$w/gemm_vs_blas" \
-     -lopenblas 2>/dev/null; then
+# against OpenBLAS and, where libdnnl-dev is installed, oneDNN; and what a measured plan picks.
+gemm_flags=(-std=c++17 -O3 -march=native -ffp-contract=off -pthread -I runtime -DRNNC_BLAS bench/gemm_vs_blas.cpp -o "$w/gemm_vs_blas")
+if g++ "${gemm_flags[@]}" -DRNNC_DNNL -lopenblas -ldnnl 2>/dev/null || g++ "${gemm_flags[@]}" -lopenblas 2>/dev/null; then
   echo
-  echo "Products of training and of generate -n, rnnc's kernels against OpenBLAS sgemm (its own threads), all cores; the last column says which one a generated program runs:"
+  echo "Products of training and of generate -n: rnnc's kernels, OpenBLAS and oneDNN (where linked), all cores; the plan column says what rnnc --plan measured would pick:"
   echo
   OPENBLAS_NUM_THREADS=$(nproc) "$w/gemm_vs_blas"
 fi

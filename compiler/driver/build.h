@@ -21,7 +21,7 @@ struct BuildOptions {
 };
 
 // Whether the model has products big enough for OpenBLAS to beat rnnc's own
-// kernels in training (runtime/rnnc/gemm.h's blas_wins): a sub-layer at least
+// kernels in training (runtime/rnnc/product_plan.h's fixed_kernel): a sub-layer at least
 // kBlasMinWidth (rnnc/vocabulary.h) wide in and out.
 bool model_wants_blas(const Model& m);
 

@@ -52,10 +52,7 @@ constexpr int kTimedRows = 512;
 void timed_shape(const PlanEntry& p, int& M, int& N, int& K);
 
 // The kernel a measured product gets: the fastest, except that a library
-// must beat rnnc's own kernels by kLibraryMargin (5%) to be chosen; rnnc's
-// sum in darknet's order and need nothing at run time, and a near tie is
-// noise.
-constexpr double kLibraryMargin = 1.05;
+// must beat rnnc's own kernels by kLibraryMargin (rnnc/product_plan.h).
 ProductKernel fastest(const std::map<ProductKernel, double>& gflops);
 
 const char* kernel_name(ProductKernel k);  // "rnnc", "OpenBLAS", "oneDNN"

@@ -2,7 +2,8 @@
 // register-blocked micro-kernel (MR rows x NR columns of C held in registers
 // across the whole K loop, written once on simd.h) does the work; each element of C still sums its K products in
 // index order, so results are deterministic and the same on every run.
-// Large products are split over the thread pool by rows of C.
+// Large products are split over the thread pool by rows of C. The program's
+// plan (product_plan.h) may give a product to OpenBLAS or oneDNN instead.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -214,20 +215,6 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
     if (j < N) edge_kernel(i1 - i, N - j, K, A + i * ai, ai, ak, B + j, N, C + size_t(i) * N + j, N, accumulate);
   }
 }
-
-// Whether this program can run kernel k: a library only where it is linked.
-constexpr bool kernel_linked(ProductKernel k) {
-  if (k == ProductKernel::OpenBlas) return kOpenBlasLinked;
-  if (k == ProductKernel::Dnnl) return kDnnlLinked;
-  return true;
-}
-
-// The rule products followed before plans (`rnnc --plan fixed` keeps it):
-// OpenBLAS's sgemm for the 1024-wide products over a whole sequence, not
-// for the products of one step (bench/gemm_vs_blas.cpp, Zen 3: +17% on 2048
-// x 1024 <- 1024, +32% on the weight gradient; even at 128 rows, behind at 96
-// wide).
-constexpr bool blas_wins(int M, int N, int K) { return fixed_kernel(M, N, K) == ProductKernel::OpenBlas; }
 
 // C[M][N] (+)= A (M x K, A(i, k) = A[i*ai + k*ak]) B[K][N] on `kernel`
 // (rnnc's own where the kernel asked for is not linked, or A is neither

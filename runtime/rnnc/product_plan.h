@@ -42,13 +42,20 @@ inline void use_product_plan(const PlannedProduct (&table)[N]) {
   product_plan() = {table, N};
 }
 
-// The machine-independent rule (`rnnc --plan fixed`): OpenBLAS's sgemm for the
-// products of 256 rows or more with both widths at least kBlasMinWidth (where
-// it beat the micro-kernels on Zen 3: bench/gemm_vs_blas.cpp), rnnc's kernels
+// The machine-independent rule (`rnnc --plan fixed`, and every product before
+// plans): OpenBLAS's sgemm for the products of 256 rows or more with both
+// widths at least kBlasMinWidth, the 1024-wide products over a whole sequence
+// (bench/gemm_vs_blas.cpp, Zen 3: +17% on 2048 x 1024 <- 1024, +32% on the
+// weight gradient; behind at 128 rows and at 96 wide), rnnc's kernels
 // everywhere else.
 constexpr ProductKernel fixed_kernel(int M, int N, int K) {
   return M >= 256 && N >= kBlasMinWidth && K >= kBlasMinWidth ? ProductKernel::OpenBlas : ProductKernel::Rnnc;
 }
+
+// A measured plan (`rnnc --plan measured`) gives a product to a library only
+// where it beat rnnc's kernels by this factor: rnnc's sum in darknet's order
+// and need nothing at run time, and a near tie is the machine's noise.
+inline constexpr double kLibraryMargin = 1.05;
 
 // The kernel the plan gives the product M x N <- K (a_transposed: A read down
 // its columns, a weight gradient). A forward pass and an input gradient of

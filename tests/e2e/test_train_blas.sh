@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A model with sub-layers 512 wide links (under --plan fixed) a static OpenBLAS for its large
-# training products (runtime/rnnc/gemm.h's blas_wins): the program must
+# training products (runtime/rnnc/product_plan.h's fixed_kernel): the program must
 # need no OpenBLAS at run time, and one batch of training must make the same
 # update as the same program built --no-blas (rnnc's own kernels) to 1e-3 of
 # the largest change; a batch on other data must not pass that check.
