@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Plans (issue 15; compiler/plan/): --plan measured times the candidate
+# Plans (issue 15; compiler/plan/): --plan measured (the default) times the candidate
 # kernels of a model's wide training products once per machine and compiler
 # (a second build reads the cache and times nothing), emits the choices as
 # named constants, and its program trains to the update of --plan fixed's
 # within 1e-3; narrow models keep rnnc's kernels, byte for byte the fixed
 # rule's; --dnnl without oneDNN fails in one line, and with it the program
-# links libdnnl only where its plan picks oneDNN.
+# links libdnnl only where its plan picks oneDNN; where nothing can be
+# timed, the fixed rule, with a warning.
 source "$(dirname "$0")/lib.sh"
 command -v python3 > /dev/null || { echo "SKIP: python3 is needed to compare the files"; exit 77; }
 CMP="python3 $SRC/tests/reference/compare_training.py"
@@ -47,6 +48,16 @@ expect_error "rnnc: error: --dnnl needs oneDNN (Debian's libdnnl-dev), but the C
   "$RNNC" wide.train.cfg -o x --dnnl --cxx "$PWD/cxx-no-dnnl"
 [ "$(wc -l < err.txt)" = 1 ] || { cat err.txt >&2; fail "--dnnl without oneDNN: more than one line"; }
 echo "ok   --dnnl without oneDNN: $(cat err.txt)"
+
+# Where the products cannot be timed (here: a compiler that fails on the probe), the fixed rule, in one line.
+printf '#!/usr/bin/env bash\nfor a in "$@"; do case $a in *plan_probe.cpp) exit 1 ;; esac; done\nexec %s "$@"\n' \
+  "${CXX:-c++}" > cxx-no-probe
+chmod +x cxx-no-probe
+"$RNNC" wide.train.cfg --emit-only fallback --cxx "$PWD/cxx-no-probe" 2> fallback.log || { cat fallback.log >&2; fail "no probe"; }
+grep -q "^rnnc: warning: the products cannot be timed here (the probe did not compile); they follow the fixed rule" \
+  fallback.log || { cat fallback.log >&2; fail "no word of the fixed rule"; }
+grep -q "rnnc's fixed rule" fallback/program.cpp || fail "the fallback's table is not the fixed rule's"
+echo "ok   no probe: $(grep warning fallback.log)"
 
 # The plan's table: a named constant per product, handed to the runtime by main.
 "$RNNC" wide.train.cfg --emit-only src --plan fixed 2> emit.log || { cat emit.log >&2; fail "--emit-only"; }
