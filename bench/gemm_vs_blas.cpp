@@ -105,7 +105,11 @@ int main() {
     if (blas > bar) pick = ProductKernel::OpenBlas, picked = blas, bar = blas;
     if (dnnl > bar) pick = ProductKernel::Dnnl, picked = dnnl;
     const double best = std::max(ours, std::max(blas, dnnl));
-    auto cell = [](double v) { return v > 0 ? std::to_string(static_cast<int>(v + 0.5)) : std::string("-"); };
+    auto cell = [](double v) {
+      char text[32];
+      std::snprintf(text, sizeof text, "%.1f", v);
+      return v > 0 ? std::string(text) : std::string("-");
+    };
     std::printf("| %-56s | %6.1f | %8s | %11s | %11s | %10s | %8.0f%% |\n", s.what, ours, cell(blas).c_str(),
                 cell(dnnl).c_str(), cell(bf16).c_str(),
                 pick == ProductKernel::Rnnc ? "rnnc" : pick == ProductKernel::OpenBlas ? "OpenBLAS" : "oneDNN",

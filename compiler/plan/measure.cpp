@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -130,6 +131,13 @@ ProductPlanTable measured_plan(const Model& m, const BuildOptions& opts, const s
       return fixed_plan(m, std::find(libraries.begin(), libraries.end(), ProductKernel::OpenBlas) != libraries.end());
     }
     const auto t1 = Clock::now();
+    // Rates taken beside other work favour whichever kernel suffers least from it: said, since they are kept.
+    double load[1];
+    if (getloadavg(load, 1) == 1 && load[0] > threads - 0.5)
+      fmt::print(stderr,
+                 "rnnc: note: the products were timed on a busy machine (load {:.1f} on {} cores), which may "
+                 "change the plan; remove {} to time them again\n",
+                 load[0], threads, file.string());
     std::istringstream in(out);
     Rates got;
     read_rates(in, got);

@@ -41,7 +41,7 @@ inline void dnnl_gemm(int M, int N, int K, const float* A, ptrdiff_t ai, ptrdiff
     }
     product = it->second;
   }
-  dnnl::stream stream(engine);
+  static thread_local dnnl::stream stream(engine);
   dnnl::memory a(a_md, engine, const_cast<float*>(A)), b(b_md, engine, const_cast<float*>(B)), c(c_md, engine, C);
   product.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
   stream.wait();

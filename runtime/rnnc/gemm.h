@@ -140,8 +140,11 @@ inline void edge_kernel(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_
 }
 
 // Whether a product whose B does not fit the L2 cache goes through
-// gemm_blocked: measured a win with AVX2 (Zen 3), not tried elsewhere.
-constexpr bool kGemmBlockB = simd::kIsa == simd::Isa::Avx2 && sizeof(real) == 4;
+// gemm_blocked: measured a win with AVX2 (Zen 3) and with AVX-512 (a Xeon
+// with AVX512-BF16: 2-4x on 512 x 1024 <- 1024 and 128 x 1024 <- 1024, 2x
+// on the 1024 x 1024 weight gradient; plan probe, one thread and two); not
+// tried in the portable build.
+constexpr bool kGemmBlockB = simd::kIsa != simd::Isa::Portable && sizeof(real) == 4;
 
 // Rows i0..i1 and the first `cols` columns (a multiple of kGemmCols) of a
 // product whose B does not fit the L2 cache: B is cut into 256 x 256 blocks,
