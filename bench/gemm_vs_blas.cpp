@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -64,8 +65,19 @@ double dnnl_bf16_seconds(const Shape& s, const std::vector<float>& A, const std:
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   using rnnc::ProductKernel;
+  // --dnnl M N K: only oneDNN's fp32 GFLOP/s on C = A B (M x N <- K), "n/a"
+  // where not linked: bench/run.sh's reference for the training step.
+  if (argc == 5 && std::string(argv[1]) == "--dnnl") {
+    const int M = std::atoi(argv[2]), N = std::atoi(argv[3]), K = std::atoi(argv[4]);
+    if (!rnnc::kDnnlLinked || M <= 0 || N <= 0 || K <= 0) return std::printf("n/a\n"), 0;
+    std::vector<float> A(size_t(M) * K, 0.1f), B(size_t(K) * N, 0.2f), C(size_t(M) * N);
+    const double s = seconds_per_call(
+        [&] { rnnc::gemm_on(ProductKernel::Dnnl, M, N, K, A.data(), K, 1, B.data(), C.data(), false); });
+    std::printf("%.1f\n", 2.0 * M * N * K / s / 1e9);
+    return 0;
+  }
   const Shape shapes[] = {
       {"tiny: one step, 16 streams x 96 <- 96", 16, 96, 96, false},
       {"tiny: a layer's 1024 rows x 96 <- 96", 1024, 96, 96, false},
