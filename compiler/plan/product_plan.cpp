@@ -161,7 +161,7 @@ std::string describe_plan(const ProductPlanTable& plan) {
                               plan.mode == PlanMode::Measured ? plan.timed_on : "");
   for (const PlanEntry& p : plan.products) {
     const std::string r = rates(p);
-    s += fmt::format("  {:<16} {:<15} {:<28} {:<8}{}\n", p.sublayer, role_name(p.role), shape_text(p), kernel_name(p.kernel),
+    s += fmt::format("  {:<16} {:<15} {:<30} {:<8}{}\n", p.sublayer, role_name(p.role), shape_text(p), kernel_name(p.kernel),
                      r.empty() ? "" : " (" + r + ")");
   }
   return s;

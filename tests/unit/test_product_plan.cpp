@@ -101,7 +101,7 @@ TEST_CASE("the plan's constants name each product and list them in kProductPlan"
   CHECK(text.find("kLstm1WfWeightGradient{512, 512, 32, Role::WeightGradient, Kernel::Rnnc};") != std::string::npos);
   CHECK(text.find("constexpr rnnc::PlannedProduct kProductPlan[] = {kRnn0SelfForward, ") != std::string::npos);
   CHECK(plan_summary(plan) == fmt::format("plan measured: 1 of {} products on OpenBLAS", plan.products.size()));
-  CHECK(describe_plan(plan).find("rnn0.self        forward         4 x 64 <- 64, one step       OpenBLAS "
+  CHECK(describe_plan(plan).find("rnn0.self        forward         4 x 64 <- 64, one step         OpenBLAS "
                                  "(rnnc 12.5, OpenBLAS 20.0 GFLOP/s)") != std::string::npos);
   CHECK(plan_constants(ProductPlanTable{}).empty());
 }
