@@ -71,7 +71,7 @@ compile wide.train.cfg fixed --plan fixed
 grep -q "^  rnn0.self *weight gradient *512 x 512 <- 512 " measured.rnnc.log || { cat measured.rnnc.log >&2; fail "--show-plan"; }
 if grep -q "timed [0-9]* product shape" measured.rnnc.log; then
   grep -q "rnnc [0-9.]*, OpenBLAS [0-9.]* GFLOP/s" measured.rnnc.log || fail "--show-plan shows no rates"
-  echo "ok   measured: $(grep -o 'timed .*' measured.rnnc.log)"
+  echo "ok   measured: $(grep -o 'timed [0-9]* product shape.*' measured.rnnc.log)"
   "$RNNC" wide.train.cfg -o again -v 2> again.rnnc.log || { cat again.rnnc.log >&2; fail "rnnc again"; }
   grep -q "timed [0-9]* product shape" again.rnnc.log && fail "the second build timed the products again"
   grep -q "the plan's timings are cached" again.rnnc.log || { cat again.rnnc.log >&2; fail "no word of the cached plan"; }
