@@ -256,8 +256,8 @@ int main(int argc, char** argv) {
     }
     if (!args.emit_dir.empty()) {
       rnnc::write_source_tree(args.emit_dir, source, name, bo, link_blas);
-      fmt::print(stderr, "rnnc: wrote {} (build it with: cmake -S {} -B build && cmake --build build)\n", args.emit_dir,
-                 args.emit_dir);
+      fmt::print(stderr, "rnnc: wrote {} (build it with: cmake -S {} -B build && cmake --build build){}\n", args.emit_dir,
+                 args.emit_dir, bo.dnnl ? "; the program needs libdnnl.so (oneDNN) at run time" : "");
       return 0;
     }
     rnnc::build_binary(source, name, bo);
