@@ -17,13 +17,16 @@
 #include "format/format.h"
 #include "ir/lower.h"
 #include "passes/plan.h"
+#include "plan/measure.h"
+#include "plan/product_plan.h"
 #include "rnnc/vocabulary.h"  // kBlasMinWidth
 
 namespace {
 
 const char* kUsage =
     "usage: rnnc CFG [-o NAME] [--emit-only DIR] [--cxx COMPILER] [--march ARCH] [--cxxflags FLAGS] [--no-fuse]\n"
-    "            [--passes LIST] [--dump-ir] [--no-blas] [--no-check] [--no-cache] [--cuda] [-v]\n"
+    "            [--passes LIST] [--dump-ir] [--plan measured|fixed] [--show-plan] [--dnnl] [--no-blas] [--no-check]\n"
+    "            [--no-cache] [--cuda] [-v]\n"
     "  Compiles a darknet network description (cfg/rnn.cfg, ...) into one program with\n"
     "  generate, valid and train commands (run it with --help).\n"
     "  -o NAME          the program to write (default: the cfg's base name)\n"
@@ -39,6 +42,15 @@ const char* kUsage =
     "                   pass's precondition forbids is refused, saying why\n"
     "  --dump-ir        print the inference IR (each layer's ops) after lowering and after each pass to\n"
     "                   stdout, and build nothing\n"
+    "  --plan measured  (default) time the candidate kernels of each training product 512 wide or more in\n"
+    "                   and out on this machine (rnnc's, OpenBLAS, oneDNN with --dnnl) and run the fastest;\n"
+    "                   the timings are cached per CPU, compiler and flags. Narrower products run rnnc's\n"
+    "                   kernels, which sum in darknet's order\n"
+    "  --plan fixed     the same kernels on every machine (OpenBLAS for the products of 256 rows or more,\n"
+    "                   512 wide or more in and out), so trained weights do not depend on the machine\n"
+    "  --show-plan      print each training product's kernel (and the GFLOP/s measured) while building\n"
+    "  --dnnl           also try oneDNN's matmul (Debian's libdnnl-dev); a program whose plan picks it\n"
+    "                   needs libdnnl.so at run time\n"
     "  --no-blas        never link OpenBLAS (by default a model with sub-layers 512 wide or more links\n"
     "                   a static OpenBLAS, where the compiler finds one, for its large training products)\n"
     "  --no-check       do not check the emitted C++ with Clang before building it\n"
@@ -54,6 +66,7 @@ struct Args {
   std::string passes;  // --passes LIST
   bool passes_given = false, dump_ir = false;
   bool fuse = true, cache = true, check = true, verbose = false, blas = true, cuda = false;
+  bool measured_plan = true, show_plan = false, dnnl = false;
   int inject_error_in_layer = -1;
 };
 
@@ -110,6 +123,14 @@ Args parse_args(int argc, char** argv) {
       a.passes_given = true;
     } else if (s == "--dump-ir") {
       a.dump_ir = true;
+    } else if (s == "--plan") {
+      std::string v = value();
+      if (v != "measured" && v != "fixed") usage_error("--plan is measured or fixed, got '" + v + "'");
+      a.measured_plan = v == "measured";
+    } else if (s == "--show-plan") {
+      a.show_plan = true;
+    } else if (s == "--dnnl") {
+      a.dnnl = true;
     } else if (s == "--no-blas") {
       a.blas = false;
     } else if (s == "--no-check") {
@@ -132,6 +153,7 @@ Args parse_args(int argc, char** argv) {
   }
   if (a.cfg.empty()) usage_error("which cfg?");
   if (a.passes_given && !a.fuse) usage_error("--passes and --no-fuse both choose the passes; give one");
+  if (a.dnnl && !a.measured_plan) usage_error("--dnnl goes with --plan measured: the fixed rule never picks oneDNN");
   if (a.output.empty()) a.output = std::filesystem::path(a.cfg).stem().string();
   return a;
 }
@@ -172,20 +194,11 @@ int main(int argc, char** argv) {
     rnnc::CudaBuild cuda;
     // The toolkit is needed to build, not to emit (the project finds its own).
     if (args.cuda && args.emit_dir.empty()) rnnc::find_cuda_toolkit(cuda);  // none: one line, before any work
-    rnnc::EmitOptions eo;
-    eo.cuda = args.cuda;
-    if (args.cuda) eo.cuda_target = rnnc::cuda_target_text(cuda);
-    eo.inject_error_in_layer = args.inject_error_in_layer;
     rnnc::check_march_known(args.cxx, args.march);
-    eo.march = args.march;
     using Clock = std::chrono::steady_clock;
     auto ms = [](Clock::time_point since) {
       return std::chrono::duration<double, std::milli>(Clock::now() - since).count();
     };
-    auto t0 = Clock::now();
-    std::string source = rnnc::format_cpp(rnnc::emit_cpp(model, plan, eo));
-    if (args.cuda) cuda.source = rnnc::format_cpp(rnnc::emit_cuda(model, plan, eo));
-    if (args.verbose) fmt::print(stderr, "rnnc: emitted and formatted the C++ in {:.0f} ms\n", ms(t0));
     std::string name = std::filesystem::path(args.output).filename().string();
     rnnc::BuildOptions bo;
     bo.cxx = args.cxx;
@@ -195,12 +208,48 @@ int main(int argc, char** argv) {
     bo.output = args.output;
     bo.use_cache = args.cache;
     bo.verbose = args.verbose;
-    bo.cuda = cuda;
     const bool wants_blas = args.blas && rnnc::model_wants_blas(model);
     if (wants_blas) bo.blas_archive = rnnc::find_static_openblas(args.cxx);
     if (args.verbose && wants_blas)
       fmt::print(stderr, "rnnc: OpenBLAS for the large training products: {}\n",
                  bo.blas_archive.empty() ? "no static libopenblas.a found, rnnc's kernels only" : bo.blas_archive);
+    if (args.dnnl) {
+      const std::string missing = rnnc::missing_dnnl(args.cxx);
+      if (!missing.empty())
+        throw rnnc::CompileError(fmt::format("rnnc: error: --dnnl needs oneDNN (Debian's libdnnl-dev), but the C++ "
+                                             "compiler ({}) does not find {}",
+                                             args.cxx, missing));
+      bo.dnnl = true;
+    }
+    // The kernel of each training product; a library the plan does not use is not linked.
+    rnnc::ProductPlanTable products;
+    bool link_blas = wants_blas;
+    if (args.measured_plan) {
+      auto t2 = Clock::now();
+      std::vector<rnnc::ProductKernel> libraries;
+      if (!bo.blas_archive.empty()) libraries.push_back(rnnc::ProductKernel::OpenBlas);
+      if (bo.dnnl) libraries.push_back(rnnc::ProductKernel::Dnnl);
+      products = rnnc::measured_plan(model, bo, libraries);
+      link_blas = rnnc::plan_uses(products, rnnc::ProductKernel::OpenBlas);
+      if (!link_blas) bo.blas_archive.clear();
+      bo.dnnl = rnnc::plan_uses(products, rnnc::ProductKernel::Dnnl);
+      if (args.verbose) fmt::print(stderr, "rnnc: planned the products in {:.0f} ms\n", ms(t2));
+    } else {
+      // --emit-only: the CMakeLists.txt looks for OpenBLAS itself.
+      products = rnnc::fixed_plan(model, args.emit_dir.empty() ? !bo.blas_archive.empty() : wants_blas);
+    }
+    if (args.show_plan) fmt::print(stderr, "{}", rnnc::describe_plan(products));
+    rnnc::EmitOptions eo;
+    eo.cuda = args.cuda;
+    if (args.cuda) eo.cuda_target = rnnc::cuda_target_text(cuda);
+    eo.inject_error_in_layer = args.inject_error_in_layer;
+    eo.march = args.march;
+    eo.products = &products;
+    auto t0 = Clock::now();
+    std::string source = rnnc::format_cpp(rnnc::emit_cpp(model, plan, eo));
+    if (args.cuda) cuda.source = rnnc::format_cpp(rnnc::emit_cuda(model, plan, eo));
+    bo.cuda = cuda;
+    if (args.verbose) fmt::print(stderr, "rnnc: emitted and formatted the C++ in {:.0f} ms\n", ms(t0));
     // A cached binary was built from this very source, so it compiles: no need to check it again.
     bool cached = args.emit_dir.empty() && rnnc::binary_is_cached(source, name, bo);
     if (args.check && !cached) {
@@ -209,6 +258,7 @@ int main(int argc, char** argv) {
       // Parse as the host compiler will compile it (the same -std, -march and macros).
       co.args = rnnc::check_cxx_flags(bo);
       if (!bo.blas_archive.empty()) co.args.push_back("-DRNNC_BLAS");
+      if (bo.dnnl) co.args.push_back("-DRNNC_DNNL");
       if (!args.emit_dir.empty()) co.file_name = (std::filesystem::path(args.emit_dir) / "program.cpp").string();
       rnnc::check_emitted_source(source, co);
       if (args.verbose) fmt::print(stderr, "rnnc: Clang checked the emitted C++ in {:.0f} ms\n", ms(t1));
@@ -216,14 +266,15 @@ int main(int argc, char** argv) {
       fmt::print(stderr, "rnnc: no Clang check: this very source was built before (cached)\n");
     }
     if (!args.emit_dir.empty()) {
-      rnnc::write_source_tree(args.emit_dir, source, name, bo, wants_blas);
-      fmt::print(stderr, "rnnc: wrote {} (build it with: cmake -S {} -B build && cmake --build build)\n", args.emit_dir,
-                 args.emit_dir);
+      rnnc::write_source_tree(args.emit_dir, source, name, bo, link_blas);
+      fmt::print(stderr, "rnnc: wrote {} (build it with: cmake -S {} -B build && cmake --build build){}\n", args.emit_dir,
+                 args.emit_dir, bo.dnnl ? "; the program needs libdnnl.so (oneDNN) at run time" : "");
       return 0;
     }
     rnnc::build_binary(source, name, bo);
-    fmt::print(stderr, "rnnc: built {} ({}; {} parameters{}{})\n", args.output, model.summary(), model.parameters(),
-               bo.blas_archive.empty() ? "" : "; OpenBLAS linked for the large training products",
+    fmt::print(stderr, "rnnc: built {} ({}; {} parameters{}; {}{}{})\n", args.output, model.summary(),
+               model.parameters(), bo.blas_archive.empty() ? "" : "; OpenBLAS linked for the large training products",
+               rnnc::plan_summary(products), bo.dnnl ? "; this program needs libdnnl.so (oneDNN) at run time" : "",
                args.cuda ? "; with a CUDA GPU path, " + rnnc::cuda_target_text(cuda) : std::string());
     return 0;
   } catch (const rnnc::CompileError& e) {

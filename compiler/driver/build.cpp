@@ -306,6 +306,20 @@ std::string find_static_openblas(const std::string& cxx) {
   return out.find('/') != std::string::npos && fs::exists(out) ? out : "";
 }
 
+std::string missing_dnnl(const std::string& cxx) {
+  std::string out;
+  if (run_command(cxx + " -print-file-name=libdnnl.so", out) != 0 || out.find('/') == std::string::npos)
+    return "libdnnl.so";
+  out.clear();
+  if (run_command("echo '#include <oneapi/dnnl/dnnl.hpp>' | " + cxx + " -std=c++17 -fsyntax-only -x c++ -", out) != 0)
+    return "oneapi/dnnl/dnnl.hpp";
+  return "";
+}
+
+std::string cache_folder() { return usable_cache_root().string(); }
+
+int run_shell(const std::string& cmd, std::string& output) { return run_command(cmd, output); }
+
 // A CMake quoted argument with exactly TEXT as its value: nothing in it is a
 // variable reference, a list separator or the end of the argument.
 std::string cmake_quoted(const std::string& text) {
@@ -369,6 +383,13 @@ void write_source_tree(const std::string& dir, const std::string& source, const 
                  "endif()\n",
                  target)
            : "";
+  if (opts.dnnl)
+    link_blas += fmt::format(
+        "# Products its plan gives to oneDNN (rnnc --dnnl): Debian's libdnnl, needed at run time.\n"
+        "find_package(dnnl REQUIRED)\n"
+        "target_compile_definitions({0} PRIVATE RNNC_DNNL)\n"
+        "target_link_libraries({0} PRIVATE DNNL::dnnl)\n",
+        target);
   if (opts.cuda.enabled()) {
     std::vector<std::string> links = {"-pthread"};
     links.insert(links.end(), opts.extra_flags.begin(), opts.extra_flags.end());
@@ -393,7 +414,7 @@ namespace {
 
 // The cache's key for a build: a hash of everything that goes into the binary.
 std::string cache_key(const std::string& source, const BuildOptions& opts) {
-  std::string key_text = source + "\n" + opts.cxx + "\n" + opts.blas_archive;
+  std::string key_text = source + "\n" + opts.cxx + "\n" + opts.blas_archive + (opts.dnnl ? "\ndnnl" : "");
   for (const std::string& f : host_cxx_flags(opts)) key_text += "\n" + f;
   if (opts.cuda.enabled()) {
     key_text += "\n" + opts.cuda.source + "\n" + opts.cuda.nvcc;
@@ -467,6 +488,7 @@ void build_binary(const std::string& source, const std::string& model_name, cons
     fs::path tmp_bin = work / model_name;
     // OpenBLAS goes in whole (a static archive): the program needs no library at run time.
     std::string blas = opts.blas_archive.empty() ? "" : " " + quote(opts.blas_archive);
+    if (opts.dnnl) blas += " -ldnnl";  // shared: the program needs libdnnl.so at run time
     // On a machine with a core to spare, the program compiles as two units at
     // once, then links them (templates/program.cpp.tmpl): the train and
     // gradcheck commands with the layers' training code, and the rest; ~20%
@@ -474,8 +496,9 @@ void build_binary(const std::string& source, const std::string& model_name, cons
     // everything), so one unit where the cores are busy (a test suite building
     // programs side by side). The training unit's messages are shown only if
     // the other unit compiled, so that an error in the model is shown once.
-    const std::string compile = fmt::format("{} {}{} -I {}", opts.cxx, flags, blas.empty() ? "" : " -DRNNC_BLAS",
-                                            quote(work.string()));
+    const std::string compile =
+        fmt::format("{} {}{}{} -I {}", opts.cxx, flags, opts.blas_archive.empty() ? "" : " -DRNNC_BLAS",
+                    opts.dnnl ? " -DRNNC_DNNL" : "", quote(work.string()));
     const std::string source = quote((work / "program.cpp").string());
     std::string cmd;
     if (opts.cuda.enabled()) {
@@ -526,6 +549,54 @@ void build_binary(const std::string& source, const std::string& model_name, cons
   fs::rename(tmp_out, out, ec);
   if (ec) fs_error("write the program to", out, ec);
   remove_tmp.keep();
+}
+
+namespace {
+
+// The probe's compile command's pieces: flags (with the macros) and libraries.
+void probe_command(const BuildOptions& opts, std::string& flags, std::string& libs) {
+  for (const std::string& f : host_cxx_flags(opts)) flags += (flags.empty() ? "" : " ") + quote(f);
+  flags += opts.blas_archive.empty() ? "" : " -DRNNC_BLAS";
+  flags += opts.dnnl ? " -DRNNC_DNNL" : "";
+  libs = opts.blas_archive.empty() ? "" : " " + quote(opts.blas_archive);
+  libs += opts.dnnl ? " -ldnnl" : "";
+}
+
+}  // namespace
+
+std::string plan_probe_key(const BuildOptions& opts) {
+  std::string flags, libs;
+  probe_command(opts, flags, libs);
+  std::string key_text = "plan probe\n" + opts.cxx + "\n" + flags + "\n" + libs;
+  for (const auto& f : embedded_files()) key_text += f.text;
+  return fmt::format("{:016x}", fnv1a(key_text));
+}
+
+std::string plan_probe(const BuildOptions& opts) {
+  std::string flags, libs;
+  probe_command(opts, flags, libs);
+  const std::string key = plan_probe_key(opts);
+  const fs::path root = usable_cache_root();
+  const fs::path probe = root / ("plan-probe-" + key) / "plan_probe";
+  std::error_code ec;
+  if (fs::exists(probe, ec)) return probe.string();
+  fs::path work = root / (key + ".build." + std::to_string(getpid()));
+  fs::remove_all(work, ec);
+  make_folders(work);
+  RemoveOnExit remove_work(work);
+  for (const auto& f : embedded_files())
+    if (std::string(f.path).rfind("rnnc/", 0) == 0) write_text(work / f.path, f.text);
+  write_text(work / "plan_probe.cpp", embedded_file("templates/plan_probe.cpp.tmpl"));
+  const std::string cmd = fmt::format("{} {} -I {} {} -o {}{}", opts.cxx, flags, quote(work.string()),
+                                      quote((work / "plan_probe.cpp").string()), quote((work / "plan_probe").string()), libs);
+  if (opts.verbose) fmt::print(stderr, "rnnc: {}\n", cmd);
+  std::string log;
+  if (run_command(cmd, log) != 0)
+    throw CompileError(fmt::format("rnnc: error: the C++ compiler failed on the plan's probe (--plan fixed needs none)\n{}", log));
+  make_folders(probe.parent_path());
+  fs::rename(work / "plan_probe", probe, ec);
+  if (ec) fs_error("put the plan's probe into the cache as", probe, ec, kCacheHint);
+  return probe.string();
 }
 
 }  // namespace rnnc

@@ -16,19 +16,36 @@ struct BuildOptions {
   std::vector<std::string> extra_flags;  // --cxxflags and $RNNC_CXXFLAGS, appended, one word each
   std::string output;        // the binary to write
   std::string blas_archive;  // a static OpenBLAS to link (-DRNNC_BLAS), or none
+  bool dnnl = false;         // link Debian's shared oneDNN (-DRNNC_DNNL -ldnnl): `rnnc --dnnl`
   bool use_cache = true;
   bool verbose = false;
   CudaBuild cuda;  // rnnc --cuda: program.cu beside program.cpp (driver/cuda.h)
 };
 
 // Whether the model has products big enough for OpenBLAS to beat rnnc's own
-// kernels in training (runtime/rnnc/gemm.h's blas_wins): a sub-layer at least
+// kernels in training (runtime/rnnc/product_plan.h's fixed_kernel): a sub-layer at least
 // kBlasMinWidth (rnnc/vocabulary.h) wide in and out.
 bool model_wants_blas(const Model& m);
 
 // The static OpenBLAS the host compiler would link (libopenblas.a on its
 // library path), or "" when it has none.
 std::string find_static_openblas(const std::string& cxx);
+
+// "" when the compiler CXX finds oneDNN (oneapi/dnnl/dnnl.hpp and
+// libdnnl.so), else what it lacks, for the one line --dnnl fails with.
+std::string missing_dnnl(const std::string& cxx);
+
+// The plan's probe (templates/plan_probe.cpp.tmpl) built with OPTS's
+// compiler, flags and libraries, from the cache when it was built before;
+// returns its path. Its key: a hash of all that goes into it.
+std::string plan_probe(const BuildOptions& opts);
+std::string plan_probe_key(const BuildOptions& opts);
+
+// The cache folder (RNNC_CACHE, ...), made if need be.
+std::string cache_folder();
+
+// Runs CMD with /bin/sh, its output and errors into OUTPUT; its exit status.
+int run_shell(const std::string& cmd, std::string& output);
 
 // Writes SOURCE as DIR/program.cpp with the runtime under DIR/rnnc/ and a
 // CMakeLists.txt that builds it without rnnc (linking a static OpenBLAS where

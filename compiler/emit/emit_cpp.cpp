@@ -98,7 +98,7 @@ class Emitter {
                           {"PASSES", passes},
                           {"INCLUDES", includes},
                           {"NAMESPACE", ns},
-                          {"CONSTANTS", constants_},
+                          {"CONSTANTS", constants_ + (o_.products ? plan_constants(*o_.products) : "")},
                           {"INFO", info(cpu_backend)},
                           {"NET_CONFIG", emit_net_config(m_)},
                           {"LAYERS", members_},
@@ -176,7 +176,7 @@ class Emitter {
         "}}  // namespace\n"
         "RNNC_CHECK_CPU_AT_START(kHostNeeds)\n\n{}"
         "int main(int argc, char** argv) {{\n"
-        "  rnnc::check_host_memory(kHostNeeds, argc, argv);\n{}"
+        "  rnnc::check_host_memory(kHostNeeds, argc, argv);\n{}{}"
         "  return rnnc::run_program<{}::Model>(argc, argv);\n"
         "}}\n",
         string_literal(m_.name), string_literal(o_.march), need.inference_bytes, need.training_bytes,
@@ -184,6 +184,9 @@ class Emitter {
                   "// returns -1 (after taking -i and -nogpu out of argv) for the CPU path to run it.\n"
                   "int rnnc_cuda_main(int* argc, char** argv);\n\n"
                 : "",
+        o_.products && !o_.products->products.empty()
+            ? fmt::format("  rnnc::use_product_plan({}::kProductPlan);  // the kernel of each training product\n", ns)
+            : "",
         o_.cuda ? "  if (int rc = rnnc_cuda_main(&argc, argv); rc >= 0) return rc;\n" : "", ns);
   }
 

@@ -6,6 +6,7 @@
 
 #include "ir/model.h"
 #include "passes/plan.h"
+#include "plan/product_plan.h"
 
 namespace rnnc {
 
@@ -21,6 +22,9 @@ struct EmitOptions {
   bool cuda = false;
   // What the GPU code was compiled for, for the GPU path's model line: "GPU code for sm_90, PTX compute_75".
   std::string cuda_target;
+  // The kernel of each training product (compiler/plan/): emitted as named
+  // constants and handed to the runtime by main. None: the runtime's fixed rule.
+  const ProductPlanTable* products = nullptr;
 };
 
 std::string emit_cpp(const Model& m, const Plan& plan, const EmitOptions& opts = {});

@@ -2,7 +2,8 @@
 // register-blocked micro-kernel (MR rows x NR columns of C held in registers
 // across the whole K loop, written once on simd.h) does the work; each element of C still sums its K products in
 // index order, so results are deterministic and the same on every run.
-// Large products are split over the thread pool by rows of C.
+// Large products are split over the thread pool by rows of C. The program's
+// plan (product_plan.h) may give a product to OpenBLAS or oneDNN instead.
 #pragma once
 #include <algorithm>
 #include <cmath>
@@ -15,12 +16,15 @@
 #include "params.h"
 #include "simd.h"
 #include "threads.h"
-#include "vocabulary.h"  // kBlasMinWidth, which rnnc reads too to decide on linking OpenBLAS
+#include "product_plan.h"
 
 // RNNC_BLAS: rnnc linked OpenBLAS (statically) into this program, for the
-// large products where its sgemm beats the micro-kernels (blas_wins).
+// products its plan gives to sgemm; RNNC_DNNL: oneDNN (shared), likewise.
 #if defined(RNNC_BLAS)
 #include <cblas.h>
+#endif
+#if defined(RNNC_DNNL)
+#include "dnnl_matmul.h"
 #endif
 
 // Rows of C per AVX-512 micro-kernel call (8 x 32 floats: 16 accumulators), tuned on Zen 4.
@@ -29,6 +33,17 @@
 #endif
 
 namespace rnnc {
+// Which libraries this program links (the kernels its plan may name).
+#if defined(RNNC_BLAS)
+constexpr bool kOpenBlasLinked = true;
+#else
+constexpr bool kOpenBlasLinked = false;
+#endif
+#if defined(RNNC_DNNL)
+constexpr bool kDnnlLinked = true;
+#else
+constexpr bool kDnnlLinked = false;
+#endif
 
 // Rows of C in one float micro-kernel block: RNNC_MR with AVX-512; 6 with
 // AVX2 and FMA (most laptops, Zen 2/3: 6 x 16 floats, 12 of the 16 ymm
@@ -125,8 +140,11 @@ inline void edge_kernel(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_
 }
 
 // Whether a product whose B does not fit the L2 cache goes through
-// gemm_blocked: measured a win with AVX2 (Zen 3), not tried elsewhere.
-constexpr bool kGemmBlockB = simd::kIsa == simd::Isa::Avx2 && sizeof(real) == 4;
+// gemm_blocked: measured a win with AVX2 (Zen 3) and with AVX-512 (a Xeon
+// with AVX512-BF16: 2-4x on 512 x 1024 <- 1024 and 128 x 1024 <- 1024, 2x
+// on the 1024 x 1024 weight gradient; plan probe, one thread and two); not
+// tried in the portable build.
+constexpr bool kGemmBlockB = simd::kIsa != simd::Isa::Portable && sizeof(real) == 4;
 
 // Rows i0..i1 and the first `cols` columns (a multiple of kGemmCols) of a
 // product whose B does not fit the L2 cache: B is cut into 256 x 256 blocks,
@@ -201,20 +219,15 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
   }
 }
 
-// Where OpenBLAS's sgemm (one thread per share of the rows) beats the
-// micro-kernels: the 1024-wide products over a whole sequence, not the
-// products of one step (bench/gemm_vs_blas.cpp, Zen 3: +17% on 2048 x 1024
-// <- 1024, +32% on the weight gradient; even at 128 rows, behind at 96 wide).
-// rnnc links OpenBLAS into a program only when one of its products is this big.
-constexpr bool blas_wins(int M, int N, int K) { return M >= 256 && N >= kBlasMinWidth && K >= kBlasMinWidth; }
-
-// Splits rows over threads when the product is big enough to pay for it.
+// C[M][N] (+)= A (M x K, A(i, k) = A[i*ai + k*ak]) B[K][N] on `kernel`
+// (rnnc's own where the kernel asked for is not linked, or A is neither
+// row- nor column-major). The plan's timings (compiler/plan/) call it too.
 template <class TA>
-inline void gemm_split(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const real* B, real* C,
-                       bool accumulate) {
-#if defined(RNNC_BLAS)
+inline void gemm_on(ProductKernel kernel, int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const real* B,
+                    real* C, bool accumulate) {
   if constexpr (std::is_same_v<TA, float> && std::is_same_v<real, float>) {
-    if (blas_wins(M, N, K) && (ak == 1 || ai == 1)) {
+#if defined(RNNC_BLAS)
+    if (kernel == ProductKernel::OpenBlas && (ak == 1 || ai == 1)) {
       // Our threads share the rows out; each runs a one-threaded sgemm.
       static const bool one_thread = (openblas_set_num_threads(1), true);
       (void)one_thread;
@@ -225,12 +238,23 @@ inline void gemm_split(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t
       });
       return;
     }
-  }
 #endif
+#if defined(RNNC_DNNL)
+    if (kernel == ProductKernel::Dnnl) return dnnl_gemm(M, N, K, A, ai, ak, B, C, accumulate);
+#endif
+  }
+  (void)kernel;
   double flops = 2.0 * M * N * K;
   int min_rows = flops < 1e5 ? M : 8;
   parallel_for(
       M, [&](int i0, int i1) { gemm_rows(i0, i1, N, K, A, ai, ak, B, C, accumulate); }, std::max(1, min_rows));
+}
+
+// A product on the kernel the program's plan gives its shape (product_plan.h).
+template <class TA>
+inline void gemm_split(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const real* B, real* C,
+                       bool accumulate) {
+  gemm_on(planned_kernel(M, N, K, ak != 1), M, N, K, A, ai, ak, B, C, accumulate);
 }
 
 // C[M][N] (+)= A[M][K] * B[K][N]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A model with sub-layers 512 wide links a static OpenBLAS for its large
-# training products (runtime/rnnc/gemm.h's blas_wins): the program must
+# A model with sub-layers 512 wide links (under --plan fixed) a static OpenBLAS for its large
+# training products (runtime/rnnc/product_plan.h's fixed_kernel): the program must
 # need no OpenBLAS at run time, and one batch of training must make the same
 # update as the same program built --no-blas (rnnc's own kernels) to 1e-3 of
 # the largest change; a batch on other data must not pass that check.
@@ -34,7 +34,7 @@ activation=linear
 CFG
 corpus 200000 data.txt
 
-"$RNNC" wide.train.cfg -o blas -v 2> blas.rnnc.log || { cat blas.rnnc.log >&2; fail "rnnc wide.train.cfg"; }
+"$RNNC" wide.train.cfg -o blas -v --plan fixed 2> blas.rnnc.log || { cat blas.rnnc.log >&2; fail "rnnc wide.train.cfg"; }
 if ! grep -q "OpenBLAS linked" blas.rnnc.log; then
   echo "SKIP: no static OpenBLAS here ($(grep -m1 'OpenBLAS for' blas.rnnc.log || echo 'rnnc did not look'))"
   exit 77
@@ -42,7 +42,7 @@ fi
 nm ./blas > blas.symbols; grep -q " T cblas_sgemm" blas.symbols || fail "OpenBLAS's sgemm is not in the program (built without -DRNNC_BLAS?)"
 ldd ./blas > blas.ldd 2>&1 || true
 if grep -qi openblas blas.ldd; then fail "the program needs OpenBLAS at run time: $(ldd ./blas | grep -i openblas)"; fi
-compile wide.train.cfg own --no-blas
+compile wide.train.cfg own --no-blas --plan fixed
 grep -q "OpenBLAS" own.rnnc.log && fail "--no-blas still linked OpenBLAS"
 
 ./own init start.weights -srand 3 -scramble < /dev/null 2> /dev/null || fail "init"

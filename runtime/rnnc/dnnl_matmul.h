@@ -1,0 +1,50 @@
+// A training product through oneDNN's matmul (`rnnc --dnnl`: the program
+// links Debian's shared libdnnl, and needs it at run time). oneDNN runs the
+// product on its own threads. Compiled only with RNNC_DNNL.
+#pragma once
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+namespace rnnc {
+
+// C[M][N] (+)= A(M x K) B[K][N], A(i, k) = A[i*ai + k*ak]: one matmul
+// primitive per shape, made on first use and kept (making one costs far more
+// than a small product).
+inline void dnnl_gemm(int M, int N, int K, const float* A, ptrdiff_t ai, ptrdiff_t ak, const float* B, float* C,
+                      bool accumulate) {
+  using dims = dnnl::memory::dims;
+  using dt = dnnl::memory::data_type;
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  static std::mutex mu;
+  static std::map<std::tuple<int, int, int, ptrdiff_t, ptrdiff_t, bool>, dnnl::matmul> made;
+  const dnnl::memory::desc a_md(dims{M, K}, dt::f32, dims{ai, ak});
+  const dnnl::memory::desc b_md(dims{K, N}, dt::f32, dims{N, 1});
+  const dnnl::memory::desc c_md(dims{M, N}, dt::f32, dims{N, 1});
+  dnnl::matmul product;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    auto key = std::make_tuple(M, N, K, ai, ak, accumulate);
+    auto it = made.find(key);
+    if (it == made.end()) {
+      dnnl::primitive_attr attr;
+      if (accumulate) {  // C = A B + C: the sum post-op
+        dnnl::post_ops ops;
+        ops.append_sum(1.f);
+        attr.set_post_ops(ops);
+      }
+      dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), attr, engine);
+      it = made.emplace(key, dnnl::matmul(pd)).first;
+    }
+    product = it->second;
+  }
+  static thread_local dnnl::stream stream(engine);
+  dnnl::memory a(a_md, engine, const_cast<float*>(A)), b(b_md, engine, const_cast<float*>(B)), c(c_md, engine, C);
+  product.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
+  stream.wait();
+}
+
+}  // namespace rnnc

@@ -1,0 +1,84 @@
+// Every kernel a plan can pick (rnnc/gemm.h's gemm_on: rnnc's micro-kernels,
+// OpenBLAS's sgemm, oneDNN's matmul, each where this test program links it)
+// against a plain product summed in double: they sum in different orders, so
+// each element must agree to 1e-5 of the sum of its terms' magnitudes.
+// Its own program (tests/CMakeLists.txt): linking the libraries changes what
+// the other tests' products run on.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "rnnc/gemm.h"
+#include "rnnc/random.h"
+
+using namespace rnnc;
+
+namespace {
+
+struct Shape {
+  int M, N, K;
+  bool transposed;  // C += A^T B, A stored [K][M] (a weight gradient); else C (+)= A B
+  bool accumulate;
+};
+
+// The largest error of gemm_on(kernel) over the shape, in units of the tolerance (<= 1 passes).
+double worst_error(ProductKernel kernel, const Shape& s, GlibcRandom& g) {
+  std::vector<float> A(size_t(s.M) * s.K), B(size_t(s.K) * s.N), C(size_t(s.M) * s.N);
+  for (auto& x : A) x = static_cast<float>(g.uniform(-1, 1));
+  for (auto& x : B) x = static_cast<float>(g.uniform(-1, 1));
+  for (auto& x : C) x = static_cast<float>(g.uniform(-1, 1));
+  const std::vector<float> C0 = C;
+  const ptrdiff_t ai = s.transposed ? 1 : s.K, ak = s.transposed ? s.M : 1;
+  gemm_on(kernel, s.M, s.N, s.K, A.data(), ai, ak, B.data(), C.data(), s.accumulate);
+  double worst = 0;
+  for (int i = 0; i < s.M; ++i)
+    for (int j = 0; j < s.N; ++j) {
+      double sum = s.accumulate ? C0[size_t(i) * s.N + j] : 0, size = std::fabs(sum);
+      for (int k = 0; k < s.K; ++k) {
+        const double term = double(A[i * ai + k * ak]) * B[size_t(k) * s.N + j];
+        sum += term;
+        size += std::fabs(term);
+      }
+      worst = std::max(worst, std::fabs(C[size_t(i) * s.N + j] - sum) / (1e-5 * size + 1e-30));
+    }
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("every kernel a plan can pick computes the product") {
+  std::vector<ProductKernel> kernels = {ProductKernel::Rnnc};
+  if (kOpenBlasLinked) kernels.push_back(ProductKernel::OpenBlas);
+  if (kDnnlLinked) kernels.push_back(ProductKernel::Dnnl);
+  const std::string tried = std::string("rnnc") + (kOpenBlasLinked ? ", OpenBLAS" : "") + (kDnnlLinked ? ", oneDNN" : "");
+  MESSAGE("kernels tried: " << tried);
+  const Shape shapes[] = {{3, 5, 7, false, false},     {17, 33, 65, false, true},     {128, 512, 512, false, false},
+                          {300, 520, 530, false, true}, {64, 96, 300, true, true},     {512, 512, 256, true, true},
+                          {1, 1, 1, true, false},       {260, 1030, 600, false, false}};
+  GlibcRandom g(5);
+  for (ProductKernel k : kernels)
+    for (const Shape& s : shapes) {
+      CAPTURE(int(k));
+      CAPTURE(s.M);
+      CAPTURE(s.N);
+      CAPTURE(s.K);
+      CAPTURE(s.transposed);
+      CHECK(worst_error(k, s, g) <= 1);
+    }
+}
+
+TEST_CASE("the check catches a product that is off") {
+  // The same comparison, with one term of one element left out, must fail.
+  GlibcRandom g(6);
+  const int M = 8, N = 8, K = 64;
+  std::vector<float> A(M * K), B(K * N), C(M * N);
+  for (auto& x : A) x = static_cast<float>(g.uniform(0.5, 1));
+  for (auto& x : B) x = static_cast<float>(g.uniform(0.5, 1));
+  gemm_on(ProductKernel::Rnnc, M, N, K, A.data(), K, 1, B.data(), C.data(), false);
+  C[0] -= A[0] * B[0];
+  double sum = 0, size = 0;
+  for (int k = 0; k < K; ++k) sum += double(A[k]) * B[size_t(k) * N], size += std::fabs(double(A[k]) * B[size_t(k) * N]);
+  CHECK(std::fabs(C[0] - sum) / (1e-5 * size) > 1);
+}
