@@ -72,7 +72,7 @@ inline Int8Weights quantise_rows(const real* w, int out, int in) {
     if (!(m > 0)) continue;  // a zero row: q = 0, scale 0
     int32_t sum = 0;
     for (int k = 0; k < in; ++k) {
-      const long v = std::clamp(std::lrint(double(row[k]) * 127 / m), -127L, 127L);
+      const double v = std::clamp(__builtin_rint(double(row[k]) * 127 / m), -127.0, 127.0);
       r.q[size_t(j) * ld + k] = static_cast<int8_t>(v);
       sum += static_cast<int32_t>(v);
     }
