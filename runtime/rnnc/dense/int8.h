@@ -249,19 +249,52 @@ inline void quantise_columns(const real* X, int n, std::vector<int8_t>& packed, 
   constexpr int LD = int8_stride(IN);
   const int npad = int8_padded_columns(n);
   const int8_t zero = kInt8UnsignedX ? int8_t(-128) : int8_t(0);
-  std::vector<float> m(n, 0.f), inv(n);
+  thread_local std::vector<float> m, inv;
+  m.assign(npad, 0.f);
+  inv.assign(npad, 0.f);
+  sx.assign(npad, 0.f);
+  packed.resize(size_t(LD) * npad);
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+  if constexpr (sizeof(real) == 4) {
+    // 16 samples a register, the same float operations as the plain loop
+    // below; four inputs' bytes are put side by side in each 32-bit lane.
+    for (int s = 0; s < npad; s += 16) {
+      const __mmask16 in_n = n - s >= 16 ? __mmask16(0xffff) : __mmask16((1u << (n - s)) - 1);
+      __m512 mx = _mm512_setzero_ps();
+      for (int k = 0; k < IN; ++k)
+        mx = _mm512_max_ps(mx, _mm512_abs_ps(_mm512_maskz_loadu_ps(in_n, X + size_t(k) * n + s)));
+      _mm512_storeu_ps(m.data() + s, mx);
+      for (int l = 0; l < 16 && s + l < n; ++l) {
+        const Int8Scale sc(m[s + l]);
+        sx[s + l] = sc.scale;
+        inv[s + l] = sc.inv;
+      }
+      const __m512 iv = _mm512_loadu_ps(inv.data() + s);
+      const __m512i low = _mm512_set1_epi32(0xff), flip = _mm512_set1_epi32(kInt8UnsignedX ? int(0x80808080u) : 0);
+      for (int k = 0; k < LD; k += 4) {
+        __m512i word = _mm512_setzero_si512();
+        for (int i = 0; i < 4 && k + i < IN; ++i) {
+          const __m512 v = _mm512_mul_ps(_mm512_maskz_loadu_ps(in_n, X + size_t(k + i) * n + s), iv);
+          const __m512i q = _mm512_and_si512(_mm512_cvtps_epi32(v), low);
+          word = _mm512_or_si512(word, _mm512_slli_epi32(q, 8 * i));
+        }
+        _mm512_storeu_si512(packed.data() + size_t(k) * npad + 4 * s, _mm512_xor_si512(word, flip));
+      }
+    }
+    return;
+  }
+#endif
   for (int k = 0; k < IN; ++k)
     for (int s = 0; s < n; ++s) m[s] = std::max(m[s], std::fabs(float(X[size_t(k) * n + s])));
-  sx.assign(npad, 0.f);
   for (int s = 0; s < n; ++s) {
     const Int8Scale sc(m[s]);
     sx[s] = sc.scale;
     inv[s] = sc.inv;
   }
-  packed.assign(size_t(LD) * npad, zero);
+  std::fill(packed.begin(), packed.end(), zero);
   for (int k = 0; k < IN; ++k) {
     int8_t* p = packed.data() + size_t(k / 4) * npad * 4 + k % 4;
-    for (int s = 0; s < n; ++s) p[4 * s] = int8_t(quantise_one(float(X[size_t(k) * n + s]), inv[s]) ^ (zero));
+    for (int s = 0; s < n; ++s) p[4 * s] = int8_t(quantise_one(float(X[size_t(k) * n + s]), inv[s]) ^ zero);
   }
 }
 
