@@ -262,3 +262,17 @@ TEST_CASE("the model line says int8, and that gathered rows stay fp32") {
   CHECK(precision_in_use(info).rfind("fp32 (-precision int8 ignored", 0) == 0);
   weight_precision() = before;
 }
+
+TEST_CASE("int8 leaves rows too wide for exact int32 sums in fp32") {
+  constexpr int IN = kInt8MaxIn + 1;
+  const Precision before = weight_precision();
+  weight_precision() = Precision::Int8;
+  DenseParams p("wide", IN, 2, false);
+  for (auto& w : p.weights) w = 1;
+  const InferenceDense d = prepare_dense(p);
+  weight_precision() = before;
+  CHECK(d.w_int8.empty());
+  std::vector<real> x(IN, 1), y(2);
+  rows_dot<IN>(d, 0, 2, x.data(), y.data());
+  CHECK(y[0] == real(IN));
+}

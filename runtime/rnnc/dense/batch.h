@@ -161,9 +161,11 @@ inline void panel_product_rows(const InferenceDense& d, const T* X, T* Z, int n,
 // precision and layout the weights are held (not the bf16 dot-product kernel's case).
 template <int IN>
 inline void batch_product_rows(const InferenceDense& d, const real* X, real* Z, int n, int i0, int i1) {
-  if (!d.w_int8.empty()) {  // correct but quantises X for each call: batch_product does it once
-    int8_batch_product<IN>(d.w_int8, X, Z, n, i0, i1, false);
-    return;
+  if constexpr (IN <= kInt8MaxIn) {
+    if (!d.w_int8.empty()) {  // correct but quantises X for each call: batch_product does it once
+      int8_batch_product<IN>(d.w_int8, X, Z, n, i0, i1, false);
+      return;
+    }
   }
   if constexpr (kBatchPanels) {
     if ((!d.panels.empty() || !d.panels_bf16.empty()) && i0 % kSimdRows == 0) {
@@ -212,9 +214,11 @@ inline void for_batch_rows(int out, bool threaded, F&& f) {
 // Z[OUT][n] = W X, in whichever precision the weights are held.
 template <int IN, int OUT>
 inline void batch_product(const InferenceDense& d, const real* X, real* Z, int n) {
-  if (!d.w_int8.empty()) {
-    int8_batch_product<IN>(d.w_int8, X, Z, n, 0, OUT, batch_threaded(IN, OUT, n));
-    return;
+  if constexpr (IN <= kInt8MaxIn) {
+    if (!d.w_int8.empty()) {
+      int8_batch_product<IN>(d.w_int8, X, Z, n, 0, OUT, batch_threaded(IN, OUT, n));
+      return;
+    }
   }
   if constexpr (kBf16DotProduct && sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0) {
     if (uses_bf16_dot<IN, OUT>(d, n)) {

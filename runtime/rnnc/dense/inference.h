@@ -218,9 +218,11 @@ constexpr bool kFp32RowBlocks = simd::kIsa != simd::Isa::Avx512;
 // out[j - j0] = row j of d times x, for j in [j0, j1).
 template <int N>
 inline void rows_dot(const InferenceDense& d, int j0, int j1, const real* x, real* out) {
-  if (!d.w_int8.empty()) {
-    int8_rows_dot<N>(d.w_int8, j0, j1, x, out);
-    return;
+  if constexpr (N <= kInt8MaxIn) {  // wider rows are never stored in int8
+    if (!d.w_int8.empty()) {
+      int8_rows_dot<N>(d.w_int8, j0, j1, x, out);
+      return;
+    }
   }
   constexpr int R = 4;
   int j = j0;
