@@ -32,15 +32,17 @@ inline void check_text_seed(const std::string& seed, int inputs, bool allow_empt
     if (c >= inputs) fail("-seed holds byte %d, but the model reads only bytes 0..%d", c, inputs - 1);
 }
 
-// -precision fp32|bf16, for the commands that run inference.
+// -precision fp32|bf16|int8, for the commands that run inference.
 inline void read_precision_flag(Flags& f) {
   std::string p = f.str("-precision", "fp32");
   if (p == "fp32")
     weight_precision() = Precision::Fp32;
   else if (p == "bf16")
     weight_precision() = Precision::Bf16;
+  else if (p == "int8")
+    weight_precision() = Precision::Int8;
   else
-    fail("-precision is fp32 or bf16, got '%s'", p.c_str());
+    fail("-precision is fp32, bf16 or int8, got '%s'", p.c_str());
 }
 
 // -srand: any value srand() takes, negative ones as C converts them.

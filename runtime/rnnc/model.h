@@ -83,19 +83,23 @@ struct ModelInfo {
   const char* summary;  // one line: the layers
   const char* backend;  // what it was built for: "built for -march=native (AVX-512 ...)"
   int sublayers;        // dense sub-layers in all
-  int bf16_sublayers;   // those whose inference weights -precision bf16 stores in bf16: the ones
+  int bf16_sublayers;   // those whose inference weights -precision bf16 (or int8) stores narrower: the ones
                         // the passes prepare; the plain reference kernels read the fp32 parameters
 };
 
 // The weights' precision at run time (after read_precision_flag), for the
 // model line: what -precision asked for, where this model's kernels take it.
 inline std::string precision_in_use(const ModelInfo& m) {
-  if (weight_precision() != Precision::Bf16) return "fp32";
-  if (m.bf16_sublayers == 0) return "fp32 (-precision bf16 ignored: the plain reference kernels read fp32 weights)";
+  if (weight_precision() == Precision::Fp32) return "fp32";
+  const std::string name = weight_precision() == Precision::Bf16 ? "bf16" : "int8";
+  if (m.bf16_sublayers == 0)
+    return "fp32 (-precision " + name + " ignored: the plain reference kernels read fp32 weights)";
+  // int8 leaves one-hot input rows (gathers) in fp32 (dense/inference.h).
+  const std::string rows = weight_precision() == Precision::Int8 ? " (one-hot input rows fp32)" : "";
   if (m.bf16_sublayers < m.sublayers)
-    return "bf16 in " + std::to_string(m.bf16_sublayers) + " of " + std::to_string(m.sublayers) +
-           " sub-layers, fp32 in the rest";
-  return "bf16";
+    return name + " in " + std::to_string(m.bf16_sublayers) + " of " + std::to_string(m.sublayers) +
+           " sub-layers, fp32 in the rest" + rows;
+  return name + rows;
 }
 
 // Where the commands run, for the model line: the CPU unless a CUDA build

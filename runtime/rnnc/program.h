@@ -28,7 +28,7 @@ inline void print_usage(const ModelInfo& m, const char* argv0) {
       "%s: a char-RNN compiled by rnnc from %s\n  %s\n\n"
       "usage:\n"
       "  %s generate WEIGHTS [-len N] [-seed TEXT | -seed_file FILE] [-srand N] [-temp T] [-tokens VOCAB]\n"
-      "           [-precision fp32|bf16] [-n N] [-o DIR] [-utf8]\n"
+      "           [-precision fp32|bf16|int8] [-n N] [-o DIR] [-utf8]\n"
       "      print N characters (default 1000) sampled after TEXT (default \"\\n\\n\"; -seed_file: a file's bytes);\n"
       "      -tokens VOCAB (a word-level model): print each symbol, the seed's bytes included, as its line of VOCAB\n"
       "      and a space (the line <NEWLINE> is a newline);\n"

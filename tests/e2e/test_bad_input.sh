@@ -49,7 +49,7 @@ expect_error "flag -len expects an integer, got 'abc'" ./good generate good.weig
 expect_error "unknown argument '-frob'" ./good generate good.weights -frob 3
 expect_error "unknown command 'gnerate'" ./good gnerate good.weights
 expect_error "which weights file" ./good generate
-expect_error "\-precision is fp32 or bf16" ./good generate good.weights -precision fp8
+expect_error "\-precision is fp32, bf16 or int8" ./good generate good.weights -precision fp8
 # and the same binary with good input works
 ./good generate good.weights -len 10 -srand 1 > /dev/null 2>&1 || fail "a good run failed"
 echo "hello world" | ./good valid good.weights > /dev/null 2>&1 || fail "a good valid failed"

@@ -65,10 +65,12 @@ template <int IN, int OUT>
 void bf16_dot_product(const uint16_t* W, const float* X, float* Z, int n, std::vector<uint16_t>& packed);
 #endif
 
-// Whether Z = W X goes to the bf16 dot-product kernel (AVX512-BF16), which
-// splits the rows over the threads itself.
+// Whether Z = W X goes to a kernel that takes the whole product and splits
+// its rows over the threads itself: bf16's dot products (AVX512-BF16), and
+// int8's, which quantise X once a product (dense/int8.h).
 template <int IN, int OUT>
 inline bool uses_bf16_dot(const InferenceDense& d, int n) {
+  if (!d.w_int8.empty()) return true;
   if constexpr (kBf16DotProduct && sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0)
     return !d.w_bf16.empty() && n % 32 == 0;
   (void)d;
@@ -159,6 +161,12 @@ inline void panel_product_rows(const InferenceDense& d, const T* X, T* Z, int n,
 // precision and layout the weights are held (not the bf16 dot-product kernel's case).
 template <int IN>
 inline void batch_product_rows(const InferenceDense& d, const real* X, real* Z, int n, int i0, int i1) {
+  if constexpr (IN <= kInt8MaxIn) {
+    if (!d.w_int8.empty()) {  // correct but quantises X for each call: batch_product does it once
+      int8_batch_product<IN>(d.w_int8, X, Z, n, i0, i1, false);
+      return;
+    }
+  }
   if constexpr (kBatchPanels) {
     if ((!d.panels.empty() || !d.panels_bf16.empty()) && i0 % kSimdRows == 0) {
       panel_product_rows<IN>(d, X, Z, n, i0, i1);
@@ -206,6 +214,12 @@ inline void for_batch_rows(int out, bool threaded, F&& f) {
 // Z[OUT][n] = W X, in whichever precision the weights are held.
 template <int IN, int OUT>
 inline void batch_product(const InferenceDense& d, const real* X, real* Z, int n) {
+  if constexpr (IN <= kInt8MaxIn) {
+    if (!d.w_int8.empty()) {
+      int8_batch_product<IN>(d.w_int8, X, Z, n, 0, OUT, batch_threaded(IN, OUT, n));
+      return;
+    }
+  }
   if constexpr (kBf16DotProduct && sizeof(real) == 4 && IN % 2 == 0 && OUT % 8 == 0) {
     if (uses_bf16_dot<IN, OUT>(d, n)) {
       static thread_local std::vector<uint16_t> packed;

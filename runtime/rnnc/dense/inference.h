@@ -16,6 +16,7 @@
 #include "../precision.h"
 #include "../simd.h"
 #include "../threads.h"
+#include "int8.h"
 
 namespace rnnc {
 
@@ -26,10 +27,22 @@ struct InferenceDense {
   WeightVector<uint16_t> w_bf16;       // the same in bfloat16, when -precision bf16 (then w is empty)
   WeightVector<real> panels;           // w in the batch micro-kernel's order, once generate -n asks (dense/batch.h)
   WeightVector<uint16_t> panels_bf16;  // w_bf16 likewise
+  Int8Weights w_int8;                  // bytes and row scales, when -precision int8 (then w is empty; dense/int8.h)
   std::vector<real> b;                 // [out]
 };
 
-inline void apply_precision(InferenceDense& d) {
+// Stores d's weights as -precision asks. int8 leaves gathered rows (a
+// one-hot input) in fp32: a step reads one row of them, a few KB, so bytes
+// would save nothing there, and fp32 keeps them exact.
+inline void apply_precision(InferenceDense& d, bool gathered) {
+  if (weight_precision() == Precision::Int8) {
+    const int out = static_cast<int>(d.b.size());
+    const int in = out ? static_cast<int>(d.w.size() / out) : 0;
+    if (gathered || in > kInt8MaxIn || out == 0) return;
+    d.w_int8 = quantise_rows(d.w.data(), out, in);
+    WeightVector<real>().swap(d.w);
+    return;
+  }
   if (weight_precision() != Precision::Bf16) return;
   d.w_bf16.resize(d.w.size());
   for (size_t i = 0; i < d.w.size(); ++i) d.w_bf16[i] = to_bf16(static_cast<float>(d.w[i]));
@@ -40,7 +53,7 @@ inline void apply_precision(InferenceDense& d) {
 inline InferenceDense prepare_dense(const DenseParams& p) {
   InferenceDense d;
   fold_batchnorm(p, d.w, d.b);
-  apply_precision(d);
+  apply_precision(d, false);
   return d;
 }
 
@@ -53,7 +66,7 @@ inline InferenceDense prepare_gather(const DenseParams& p) {
   d.w.resize(w.size());
   for (int j = 0; j < p.out; ++j)
     for (int i = 0; i < p.in; ++i) d.w[static_cast<size_t>(i) * p.out + j] = w[static_cast<size_t>(j) * p.in + i];
-  apply_precision(d);
+  apply_precision(d, true);
   return d;
 }
 
@@ -205,6 +218,12 @@ constexpr bool kFp32RowBlocks = simd::kIsa != simd::Isa::Avx512;
 // out[j - j0] = row j of d times x, for j in [j0, j1).
 template <int N>
 inline void rows_dot(const InferenceDense& d, int j0, int j1, const real* x, real* out) {
+  if constexpr (N <= kInt8MaxIn) {  // wider rows are never stored in int8
+    if (!d.w_int8.empty()) {
+      int8_rows_dot<N>(d.w_int8, j0, j1, x, out);
+      return;
+    }
+  }
   constexpr int R = 4;
   int j = j0;
   if constexpr (kBf16RowsDot && sizeof(real) == 4 && N % kBf16RowsStep == 0) {
