@@ -3,6 +3,7 @@
 // kernels must give the plain loops' integers and floats bit for bit. This
 // file is also built for x86-64-v3 (AVX2), x86-64-v3 with AVX-VNNI and
 // plain x86-64 (tests/CMakeLists.txt), so that one host checks every path.
+#include <cpuid.h>
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -35,7 +36,13 @@ bool host_runs_build() {
   if (!__builtin_cpu_supports("avx512vnni") || !__builtin_cpu_supports("avx512bw")) return false;
 #endif
 #if defined(__AVXVNNI__)
-  if (!__builtin_cpu_supports("avxvnni")) return false;
+  // CPUID leaf 7, sub-leaf 1, EAX bit 4 (Clang 14's __builtin_cpu_supports does not know "avxvnni").
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid_max(0, nullptr) < 7) return false;
+  __cpuid_count(7, 0, a, b, c, d);
+  if (a < 1) return false;
+  __cpuid_count(7, 1, a, b, c, d);
+  if (!(a & (1u << 4))) return false;
 #endif
 #if defined(__AVX2__)
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
