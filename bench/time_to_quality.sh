@@ -55,7 +55,7 @@ rnnc_batches=$(grep -E '^[0-9]+: ' "$w/rnnc.train.log" | tail -1 | cut -d: -f1)
 rnnc_bpc=$("$w/$name" valid "$weights" < "$w/heldout.txt" 2>/dev/null | tail -1 | awk '{ print $3 }')
 gamma=$(cfgval gamma); gamma=${gamma:-1}
 
-torch_line="| PyTorch $(cfgval learning_rate) | (not run) | | |"
+torch_line="| PyTorch | (not run) | |"
 python=${PYTHON:-/usr/bin/python3}
 if [ "${TORCH:-1}" != 0 ] && "$python" -c 'import torch' 2>/dev/null; then
   cell=$(sed -n 's/^\[\(lstm\|gru\)\].*/\1/p' "$cfg" | head -1)
