@@ -12,6 +12,8 @@
 #   MARCH=x86-64-v3: build the programs for that -march (through a compiler
 #             wrapper, so rnnc of any age builds the same): the class is then
 #             the -march, and an AVX-512 machine checks the AVX2 kernels too
+# The cfgs are the frozen copies in results/cfg/ (those of the records), not
+# cfg/, whose training recipes may change.
 source "$(dirname "$0")/lib.sh"
 
 flags=$(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null || true)
@@ -46,8 +48,8 @@ names=(small-rnn small-lstm small-gru)
 if [ -n "${FULL:-}" ]; then names+=(gru lstm gru-2x512 rnn); fi
 : > got.txt
 for n in "${names[@]}"; do
-  compile "$SRC/cfg/$n.train.cfg" "$n.train" "${rnnc_args[@]}"
-  compile "$SRC/cfg/$n.cfg" "$n" "${rnnc_args[@]}"
+  compile "$SRC/tests/e2e/results/cfg/$n.train.cfg" "$n.train" "${rnnc_args[@]}"
+  compile "$SRC/tests/e2e/results/cfg/$n.cfg" "$n" "${rnnc_args[@]}"
   batches=20
   [ "$n" = rnn ] && batches=1
   ./"$n.train" train -file data.txt -srand 3 -max_batches $batches -backup "bk-$n" < /dev/null > "$n.train.log" 2>&1 ||
