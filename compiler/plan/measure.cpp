@@ -81,10 +81,23 @@ ProductPlanTable measured_plan(const Model& m, const BuildOptions& opts, const s
   plan.timed_on = fmt::format("{}, {} thread{}", cpu_model(), threads, threads == 1 ? "" : "s");
   std::vector<ProductKernel> candidates = {ProductKernel::Rnnc};
   candidates.insert(candidates.end(), libraries.begin(), libraries.end());
+  // Not timed, the fixed rule instead: a build at -O0 (its kernels' speed
+  // means nothing, and timing them takes long) and products whose one timed
+  // call would cost more than kMaxTimedFlops (a 12000-wide layer: seconds
+  // per candidate, paid by every build of a model that may never train).
+  const bool openblas = std::find(libraries.begin(), libraries.end(), ProductKernel::OpenBlas) != libraries.end();
+  for (const std::string& f : opts.extra_flags)
+    if (f == "-O0") return fixed_plan(m, openblas);
+  constexpr double kMaxTimedFlops = 4e9;
+  auto too_costly = [&](const PlanEntry& p) {
+    int M, N, K;
+    timed_shape(p, M, N, K);
+    return 2.0 * M * N * K > kMaxTimedFlops;
+  };
   // The shapes to time: the wide products' (a narrow one stays on rnnc's kernels).
   std::set<Shape> wanted;
   for (const PlanEntry& p : plan.products) {
-    if (!p.wide || candidates.size() < 2) continue;
+    if (!p.wide || candidates.size() < 2 || too_costly(p)) continue;
     int M, N, K;
     timed_shape(p, M, N, K);
     wanted.insert({M, N, K, p.role == ProductRole::WeightGradient});
@@ -165,6 +178,10 @@ ProductPlanTable measured_plan(const Model& m, const BuildOptions& opts, const s
   }
   for (PlanEntry& p : plan.products) {
     if (!p.wide) continue;
+    if (too_costly(p)) {
+      p.kernel = openblas ? fixed_kernel(p.M, p.N, p.K) : ProductKernel::Rnnc;
+      continue;
+    }
     int M, N, K;
     timed_shape(p, M, N, K);
     const Shape s{M, N, K, p.role == ProductRole::WeightGradient};
