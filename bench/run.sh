@@ -79,7 +79,7 @@ g16=$(gen_rate 1 -precision bf16)
 n32=$(gen_rate 32 -precision fp32)
 n16=$(gen_rate 32 -precision bf16)
 # int8 where this rnnc's programs have it (their usage names it).
-has_int8=0; "$w/rnn" 2>&1 | grep -q 'int8' && has_int8=1
+has_int8=0; "$w/rnn" > "$w/rnn.help" 2>&1 || true; grep -q 'int8' "$w/rnn.help" && has_int8=1
 g8="n/a" n8="n/a"
 if [ $has_int8 = 1 ]; then g8=$(gen_rate 1 -precision int8); n8=$(gen_rate 32 -precision int8); fi
 ./build/rnnc "$shared/golden/tiny/tiny.train.cfg" -o "$w/tiny_train" 2>/dev/null || ./build/rnnc examples/demo.train.cfg -o "$w/tiny_train" 2>/dev/null
@@ -193,7 +193,8 @@ gate_batches=$([ $quick = 1 ] && echo 8 || echo 15)
 has_bf16_train=0
 ./build/rnnc cfg/lstm.train.cfg -o "$w/lstm_train" 2>/dev/null
 ./build/rnnc cfg/gru-2x512.train.cfg -o "$w/gru_train" 2>/dev/null
-"$w/lstm_train" 2>&1 | grep -A3 ' train ' | grep -q -- '-precision' && has_bf16_train=1
+"$w/lstm_train" > "$w/lstm_train.help" 2>&1 || true  # to a file: grep -q's early exit would cut the pipe under pipefail
+grep -A3 ' train ' "$w/lstm_train.help" | grep -q -- '-precision' && has_bf16_train=1
 echo "Gated layers, train chars/s (32 streams x 64 steps), against PyTorch $([ -n "$py" ] && echo "(bench/torch_gates.py)" || echo "(not installed: not measured)"):"
 echo
 printf "| %-36s | %10s | %10s | %8s | %8s |\n" "figure" "PyTorch" "rnnc" "ratio" "target"
