@@ -12,27 +12,7 @@ CMP="python3 $SRC/tests/reference/compare_training.py"
 export RNNC_CACHE=$WORK/cache  # a cache of its own: the first build must time, the second must not
 
 # 8 streams x 64 steps: 512 rows; the [rnn]'s sub-layers are 512 wide in and out.
-cat > wide.train.cfg <<'CFG'
-[net]
-subdivisions=1
-inputs=256
-batch=8
-time_steps=64
-learning_rate=0.1
-momentum=0.9
-decay=0.001
-
-[rnn]
-output=512
-activation=leaky
-batch_normalize=1
-
-[connected]
-output=256
-activation=linear
-
-[softmax]
-CFG
+cp "$SRC/tests/e2e/cfg/wide-512.train.cfg" wide.train.cfg
 corpus 200000 data.txt
 
 # The options refused before any work.

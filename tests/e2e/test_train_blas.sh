@@ -11,27 +11,7 @@ CMP="python3 $SRC/tests/reference/compare_training.py"
 
 # 8 streams x 64 steps = 512 rows: the output sub-layer's products and the
 # weight gradients of the self and output sub-layers go to OpenBLAS.
-cat > wide.train.cfg <<'CFG'
-[net]
-subdivisions=1
-inputs=256
-batch=8
-time_steps=64
-learning_rate=0.1
-momentum=0.9
-decay=0.001
-
-[rnn]
-output=512
-activation=leaky
-batch_normalize=1
-
-[connected]
-output=256
-activation=linear
-
-[softmax]
-CFG
+cp "$SRC/tests/e2e/cfg/wide-512.train.cfg" wide.train.cfg
 corpus 200000 data.txt
 
 "$RNNC" wide.train.cfg -o blas -v --plan fixed 2> blas.rnnc.log || { cat blas.rnnc.log >&2; fail "rnnc wide.train.cfg"; }

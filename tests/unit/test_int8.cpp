@@ -221,7 +221,7 @@ TEST_CASE("int8 weights in batches (generate -n): each sample's column equals ro
     for (auto& v : X) v = g.uniform(-2, 2);
     for (int k = 0; k < IN; ++k) X[size_t(k) * n] = 0;  // sample 0 all zeros: scale 0
     if (n > 1) X[1] = 100;                              // one large value in sample 1
-    CHECK(uses_whole_product<IN, OUT>(d, n));
+    CHECK(uses_whole_product(d));
     batch_product<IN, OUT>(d, X.data(), Z.data(), n);
     batch_product_rows<IN>(d, X.data(), Zr.data(), n, 3, OUT);  // a share from mid-matrix
     for (int s = 0; s < n; ++s) {

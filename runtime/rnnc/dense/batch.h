@@ -20,11 +20,7 @@ namespace rnnc {
 // at a time: on this project's AVX512-BF16 machine (2-core Xeon, 2026-11-28)
 // a vdpbf16ps kernel over bf16-rounded activations ran -n 32 1.45x slower
 // than widening, whose float activations are also more accurate.
-template <int IN, int OUT>
-inline bool uses_whole_product(const InferenceDense& d, int n) {
-  (void)n;
-  return !d.w_int8.empty();
-}
+inline bool uses_whole_product(const InferenceDense& d) { return !d.w_int8.empty(); }
 
 // Whether generate -n lays float weights out in panels (the micro-kernel's
 // blocks of vector registers; not in the portable build).
@@ -182,7 +178,7 @@ inline void bias_activate_rows(const InferenceDense& d, real* Y, int n, int j0, 
 // threads a layer).
 template <int IN, int OUT, Act A>
 inline void dense_forward_batch(const InferenceDense& d, const real* X, real* Y, int n) {
-  if (uses_whole_product<IN, OUT>(d, n)) {
+  if (uses_whole_product(d)) {
     batch_product<IN, OUT>(d, X, Y, n);
     bias_activate_rows<A>(d, Y, n, 0, OUT);
     return;

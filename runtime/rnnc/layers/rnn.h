@@ -180,7 +180,7 @@ struct Rnn {
           next[i] = SHORTCUT ? (Hs[i] + a[i]) + sv : a[i] + sv;
         }
     };
-    if (uses_whole_product<IN, H>(in, n) || uses_whole_product<H, H>(rec, n)) {
+    if (uses_whole_product(in) || uses_whole_product(rec)) {
       if (ONEHOT)
         dense_gather_batch<IN, H, A>(in, c, a, n);
       else
