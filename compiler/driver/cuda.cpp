@@ -35,6 +35,35 @@ std::string nvcc_on_path() {
   return "";
 }
 
+// What nvcc itself takes as its toolkit root ("#$ TOP=..." in its --dryrun listing): nvcc may be a
+// wrapper script (/usr/local/bin/nvcc running /usr/local/cuda-13.0/bin/nvcc), which no link resolves.
+fs::path nvcc_top(const std::string& nvcc) {
+  std::string quoted = "'";
+  for (char c : nvcc) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  std::string cmd = quoted + "' --dryrun -c -x cu /dev/null -o /dev/null 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return {};
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+  pclose(p);
+  std::stringstream lines(out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("#$ TOP=", 0) == 0) {
+      std::error_code ec;
+      fs::path top = fs::weakly_canonical(line.substr(7), ec);
+      return ec ? fs::path() : top;
+    }
+  return {};
+}
+
+fs::path cudart_dir(const fs::path& root) {
+  std::error_code ec;
+  for (const char* sub : {"lib64", "lib", "targets/x86_64-linux/lib", "targets/sbsa-linux/lib"})
+    if (!root.empty() && fs::exists(root / sub / "libcudart_static.a", ec)) return root / sub;
+  return {};
+}
+
 }  // namespace
 
 void find_cuda_toolkit(CudaBuild& cuda) {
@@ -60,14 +89,20 @@ void find_cuda_toolkit(CudaBuild& cuda) {
         "rnnc: error: --cuda needs the CUDA Toolkit's nvcc, and there is none ($CUDACXX, $CUDAToolkit_ROOT/bin, "
         "$CUDA_PATH/bin, the PATH, /usr/local/cuda/bin); install the CUDA Toolkit or build without --cuda");
   cuda.nvcc = nvcc;
-  // The toolkit's root is nvcc's folder's parent (through links such as /usr/bin/nvcc).
+  // The toolkit's root is nvcc's folder's parent (through links such as /usr/bin/nvcc), or else
+  // the root nvcc reports (a wrapper script elsewhere on the PATH).
   std::error_code ec;
   fs::path root = fs::canonical(nvcc, ec).parent_path().parent_path();
-  for (const char* sub : {"lib64", "lib", "targets/x86_64-linux/lib", "targets/sbsa-linux/lib"})
-    if (fs::exists(root / sub / "libcudart_static.a", ec)) {
-      cuda.lib_dir = (root / sub).string();
-      return;
-    }
+  fs::path lib = cudart_dir(root);
+  if (lib.empty()) {
+    fs::path top = nvcc_top(nvcc);
+    if (!top.empty()) root = top;
+    lib = cudart_dir(root);
+  }
+  if (!lib.empty()) {
+    cuda.lib_dir = lib.string();
+    return;
+  }
   throw CompileError(fmt::format("rnnc: error: --cuda: no libcudart_static.a in the CUDA Toolkit at {} (nvcc: {})",
                                  root.string(), nvcc));
 }

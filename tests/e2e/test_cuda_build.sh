@@ -28,7 +28,12 @@ if [ -z "$nvcc" ]; then
 fi
 
 compile "$CFG" cpu
-compile "$CFG" gpu --cuda
+# Through a wrapper script, as some machines put nvcc on the PATH (/usr/local/bin/nvcc running the
+# toolkit's): no link leads from it to the toolkit, so rnnc must ask nvcc where its root is.
+mkdir -p wrapper/bin
+printf '#!/bin/sh\nexec "%s" "$@"\n' "$(readlink -f "$nvcc")" > wrapper/bin/nvcc
+chmod +x wrapper/bin/nvcc
+CUDACXX=$PWD/wrapper/bin/nvcc compile "$CFG" gpu --cuda
 grep -q "with a CUDA GPU path" gpu.rnnc.log || fail "rnnc's line should name the GPU path"
 ./cpu init w.weights -srand 5 -scramble 2>/dev/null
 corpus 2000 text.txt
