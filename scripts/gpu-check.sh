@@ -42,13 +42,14 @@ echo "commit packed: $(cat commit 2>/dev/null || echo unknown); nvcc: $("$nvcc" 
 # Build every project, several at once.
 jobs=$(( $(nproc) / 2 )); [ "$jobs" -ge 1 ] || jobs=1
 build_one() {
-  local p=$1
-  { cmake -S "projects/$p" -B "projects/$p/build" -DCMAKE_BUILD_TYPE=Release "${archs[@]}" &&
-    cmake --build "projects/$p/build" -j 2; } > "$logs/build-$p.log" 2>&1
+  local d=$1
+  { cmake -S "$d" -B "$d/build" -DCMAKE_BUILD_TYPE=Release "${archs[@]}" &&
+    cmake --build "$d/build" -j 2; } > "$logs/build-$(basename "$d").log" 2>&1
 }
 export -f build_one
 export logs
-ls projects | xargs -P "$jobs" -I{} bash -c "archs=(${archs[*]}); build_one {}" || true
+# The bench's training programs (bench/projects) build alongside.
+{ ls -d projects/*; ls -d bench/projects/* 2>/dev/null; } | xargs -P "$jobs" -I{} bash -c "archs=(${archs[*]}); build_one {}" || true
 echo "built in $(( $(date +%s) - start )) s"
 
 # The program a project built: the one executable in its build folder.
