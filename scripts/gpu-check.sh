@@ -7,8 +7,11 @@
 #   valid  the final bits per character, |GPU - CPU| <= 1e-4
 #   golden darknet's generate outputs (golden tiny, lstm, gru): check-generate.sh
 #   -n     generate -n 4's first sample is generate -n 1's text (the same kernels over 4 samples)
+#   text   generate's text on the GPU is the CPU path's, byte for byte, and the path it took: the
+#          persistent kernel, or the per-step kernels for a model too large for the chip (large-rnn)
 #   speed  generate -len 3000 on the GPU and on the CPU, chars/s
-# and prints one table; everything else goes to LOGDIR (default: logs/ here).
+# and prints one table; everything else goes to LOGDIR (default: logs/ here). Then, where the
+# pack has it, bench/gpu.sh: rnnc against PyTorch on this GPU (its own table).
 # Without a usable GPU, the builds still run and each check says "no GPU"
 # (GPU_CHECK_ON_CPU=1 runs the checks anyway, on the programs' CPU fallback:
 # a dry run of this script, not of the GPU).
@@ -39,13 +42,14 @@ echo "commit packed: $(cat commit 2>/dev/null || echo unknown); nvcc: $("$nvcc" 
 # Build every project, several at once.
 jobs=$(( $(nproc) / 2 )); [ "$jobs" -ge 1 ] || jobs=1
 build_one() {
-  local p=$1
-  { cmake -S "projects/$p" -B "projects/$p/build" -DCMAKE_BUILD_TYPE=Release "${archs[@]}" &&
-    cmake --build "projects/$p/build" -j 2; } > "$logs/build-$p.log" 2>&1
+  local d=$1
+  { cmake -S "$d" -B "$d/build" -DCMAKE_BUILD_TYPE=Release "${archs[@]}" &&
+    cmake --build "$d/build" -j 2; } > "$logs/build-$(basename "$d").log" 2>&1
 }
 export -f build_one
 export logs
-ls projects | xargs -P "$jobs" -I{} bash -c "archs=(${archs[*]}); build_one {}" || true
+# The bench's training programs (bench/projects) build alongside.
+{ ls -d projects/*; ls -d bench/projects/* 2>/dev/null; } | xargs -P "$jobs" -I{} bash -c "archs=(${archs[*]}); build_one {}" || true
 echo "built in $(( $(date +%s) - start )) s"
 
 # The program a project built: the one executable in its build folder.
@@ -62,9 +66,9 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s <= 0) s = .001; printf "%.0f", n
 seconds() { local t0 t1; t0=$(date +%s.%N); "$@" > /dev/null 2>&1; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }'; }
 
 fails=0
-printf '%-16s | %-5s | %-22s | %-24s | %-10s | %-5s | %s\n' model build "probs max|gpu-cpu|" "valid BPC gpu / cpu" golden "-n 4" \
-  "generate chars/s gpu / cpu"
-printf '%s\n' "-----------------+-------+------------------------+--------------------------+------------+-------+---------------------------"
+printf '%-16s | %-5s | %-22s | %-24s | %-10s | %-5s | %-16s | %s\n' model build "probs max|gpu-cpu|" "valid BPC gpu / cpu" golden \
+  "-n 4" "text = cpu, path" "generate chars/s gpu / cpu"
+printf '%s\n' "-----------------+-------+------------------------+--------------------------+------------+-------+------------------+---------------------------"
 for p in $(ls projects); do
   exe=$(program "$p")
   row_log=$logs/check-$p.log
@@ -80,17 +84,24 @@ for p in $(ls projects); do
   fi
   "$exe" probs "$w" < /dev/null > /dev/null 2> "$logs/probe-$p.err"
   if grep -q "no usable CUDA device" "$logs/probe-$p.err" && [ -z "${GPU_CHECK_ON_CPU:-}" ]; then
-    printf '%-16s | %-5s | %-22s | %-24s | %-10s | %-5s | %s\n' "$p" ok "no GPU" "no GPU" "no GPU" "no GPU" "no GPU"
+    printf '%-16s | %-5s | %-22s | %-24s | %-10s | %-5s | %-16s | %s\n' "$p" ok "no GPU" "no GPU" "no GPU" "no GPU" "no GPU" \
+      "no GPU"
     continue
   fi
+  # A model marked quick (large-rnn: 151 MB of weights, ~10 ms a character on the CPU) reads less text.
+  probs_txt=data/probs.txt valid_txt=data/valid.txt speed_len=3000
+  if [ -f "projects/$p/quick" ]; then
+    head -c 200 data/probs.txt > "$logs/probs-$p.txt"; head -c 300 data/valid.txt > "$logs/valid-$p.txt"
+    probs_txt=$logs/probs-$p.txt valid_txt=$logs/valid-$p.txt speed_len=300
+  fi
   # probs: GPU against the CPU path of the same program
-  "$exe" probs "$w" < data/probs.txt > "$logs/probs-$p.gpu" 2>> "$row_log"
-  "$exe" probs "$w" -nogpu < data/probs.txt > "$logs/probs-$p.cpu" 2>> "$row_log"
+  "$exe" probs "$w" < "$probs_txt" > "$logs/probs-$p.gpu" 2>> "$row_log"
+  "$exe" probs "$w" -nogpu < "$probs_txt" > "$logs/probs-$p.cpu" 2>> "$row_log"
   read -r md count <<<"$(max_diff "$logs/probs-$p.gpu" "$logs/probs-$p.cpu")"
   if [ "$md" != none ] && le "$md" 1e-5; then probs="ok $md"; else probs="FAIL $md"; fails=$((fails + 1)); fi
   # valid: the last line's BPC
-  bg=$("$exe" valid "$w" < data/valid.txt 2>> "$row_log" | tail -1 | awk '{ print $3 }')
-  bc=$("$exe" valid "$w" -nogpu < data/valid.txt 2>> "$row_log" | tail -1 | awk '{ print $3 }')
+  bg=$("$exe" valid "$w" < "$valid_txt" 2>> "$row_log" | tail -1 | awk '{ print $3 }')
+  bc=$("$exe" valid "$w" -nogpu < "$valid_txt" 2>> "$row_log" | tail -1 | awk '{ print $3 }')
   d=$(awk -v a="$bg" -v b="$bc" 'BEGIN { d = a - b; if (d < 0) d = -d; print d }')
   if [ -n "$bg" ] && le "$d" 1e-4; then valid="ok $bg / $bc"; else valid="FAIL $bg / $bc"; fails=$((fails + 1)); fi
   # golden: darknet's text
@@ -107,11 +118,25 @@ for p in $(ls projects); do
   if [ -s "$logs/n1-$p.txt" ] && cmp -s "$logs/n1-$p.txt" "$logs/n4-$p.txt"; then batch=ok
   elif [ -n "${GPU_CHECK_ON_CPU:-}" ] && grep -q "no batch kernels" "$row_log"; then batch=n/a  # the CPU's [lstm], [gru]
   else batch=FAIL; fails=$((fails + 1)); fi
+  # text: the GPU's generate (the persistent kernel, or the per-step kernels) prints the CPU path's bytes
+  "$exe" generate "$w" -srand 7 -len 500 > "$logs/gen-$p.gpu" 2> "$logs/gen-$p.err"
+  "$exe" generate "$w" -srand 7 -len 500 -nogpu > "$logs/gen-$p.cpu" 2>> "$row_log"
+  path=cpu
+  grep -q ", persistent" "$logs/gen-$p.err" && path=persistent
+  grep -q ", per-step kernels" "$logs/gen-$p.err" && path=per-step
+  if [ -s "$logs/gen-$p.gpu" ] && cmp -s "$logs/gen-$p.gpu" "$logs/gen-$p.cpu"; then text="ok $path"
+  else text="FAIL $path"; fails=$((fails + 1)); fi
+  # the large model is there to fall back
+  case $p in large-*) [ "$path" = persistent ] && { text="FAIL $path"; fails=$((fails + 1)); } ;; esac
   # speed: 3000 characters after the default seed
-  sg=$(seconds "$exe" generate "$w" -srand 1 -len 3000)
-  sc=$(seconds "$exe" generate "$w" -srand 1 -len 3000 -nogpu)
-  printf '%-16s | %-5s | %-22s | %-24s | %-10s | %-5s | %s / %s\n' "$p" ok "$probs" "$valid" "$golden" "$batch" \
-    "$(rate 3000 "$sg")" "$(rate 3000 "$sc")"
+  sg=$(seconds "$exe" generate "$w" -srand 1 -len "$speed_len")
+  sc=$(seconds "$exe" generate "$w" -srand 1 -len "$speed_len" -nogpu)
+  printf '%-16s | %-5s | %-22s | %-24s | %-10s | %-5s | %-16s | %s / %s\n' "$p" ok "$probs" "$valid" "$golden" "$batch" \
+    "$text" "$(rate "$speed_len" "$sg")" "$(rate "$speed_len" "$sc")"
 done
 echo "$fails failed; $(( $(date +%s) - start )) s in all"
+# The bench (rnnc against PyTorch on this GPU): its table, its logs beside these.
+if [ -f bench/gpu.sh ]; then
+  bash bench/gpu.sh "$pack" "$logs/bench" || echo "bench: failed (logs in $logs/bench)"
+fi
 [ "$fails" = 0 ]

@@ -3,8 +3,9 @@
 # Prepares, on a machine without a GPU, what scripts/gpu-check.sh runs on one
 # (no network there, no rnnc, only the CUDA Toolkit, CMake and a C++17
 # compiler): for golden tiny, lstm and gru and every cfg/*.cfg and
-# examples/*.cfg at batch 1, the project `rnnc CFG --cuda --emit-only` writes,
-# and the test data (darknet's golden weights and outputs, a slice of
+# examples/*.cfg at batch 1 and tests/e2e/cuda/large-rnn.cfg, the project
+# `rnnc CFG --cuda --emit-only` writes, bench/gpu.sh with the training cfgs it
+# times, and the test data (darknet's golden weights and outputs, a slice of
 # tinyshakespeare). The CPU references of the cfgs' checks are computed on the
 # GPU machine by the same program's CPU path (-nogpu), which is this build's
 # CPU code exactly. Copy OUTDIR over, then: bash OUTDIR/gpu-check.sh
@@ -30,6 +31,19 @@ for cfg in "$src"/cfg/*.cfg "$src"/examples/*.cfg; do
   name=$(basename "$cfg" .cfg)
   "$rnnc" "$cfg" --cuda --emit-only "$out/projects/$name" 2>/dev/null || { echo "gpu-pack: rnnc failed on $cfg" >&2; exit 1; }
 done
+# A model too large for the chip: generate falls back to the per-step kernels (checked with less text: quick).
+"$rnnc" "$src/tests/e2e/cuda/large-rnn.cfg" --cuda --emit-only "$out/projects/large-rnn" 2>/dev/null ||
+  { echo "gpu-pack: rnnc failed on large-rnn.cfg" >&2; exit 1; }
+touch "$out/projects/large-rnn/quick"
+# The bench (bench/gpu.sh, run by gpu-check.sh after its checks): the training cfgs it times, PyTorch's twin
+# of the models, the corpus.
+mkdir -p "$out/bench/projects"
+cp "$src/bench/gpu.sh" "$src/bench/torch_rnn.py" "$out/bench/"
+for cfg in rnn.train lstm.train; do
+  "$rnnc" "$src/cfg/$cfg.cfg" --cuda --emit-only "$out/bench/projects/${cfg%.train}-train" 2>/dev/null ||
+    { echo "gpu-pack: rnnc failed on cfg/$cfg.cfg" >&2; exit 1; }
+done
+cp "$shared/data/tinyshakespeare.txt" "$out/data/corpus.txt"
 head -c 3000 "$shared/data/tinyshakespeare.txt" > "$out/data/probs.txt"
 tail -c 10000 "$shared/data/tinyshakespeare.txt" > "$out/data/valid.txt"
 git -C "$src" rev-parse --short=12 HEAD > "$out/commit" 2>/dev/null || echo unknown > "$out/commit"

@@ -74,7 +74,11 @@ class Emitter {
                           {"RESET", reset_},
                           {"STEP", cuda_step_},
                           {"RESET_BATCH", cuda_reset_batch_},
-                          {"STEP_BATCH", cuda_step_batch_}});
+                          {"STEP_BATCH", cuda_step_batch_},
+                          {"PERSISTENT_MEMBERS", persistent_members_},
+                          {"PERSISTENT_LOAD", persistent_load_},
+                          {"PERSISTENT_STEP", persistent_step_},
+                          {"PERSISTENT_BUILD", persistent_build_}});
   }
 
   std::string run() {
@@ -210,9 +214,18 @@ class Emitter {
     std::string options = kind.options(l);
     members_ += fmt::format("  {}<k{}In, k{}Out, {}kTimeSteps, kStreams> {}{{\"{}\", /*batch_norm=*/{}}};\n", kind.type, C,
                             C, options.empty() ? "" : options + ", ", name, name, l.batch_normalize ? "true" : "false");
-    cuda_members_ += fmt::format("  {}<k{}In, k{}Out, {}kTimeSteps, kStreams, rnnc::layers::Cuda> {}{{\"{}\", /*batch_norm=*/{}}};\n",
-                                 kind.type, C, C, options.empty() ? "" : options + ", ", name, name,
+    const std::string cuda_type = fmt::format("{}<k{}In, k{}Out, {}kTimeSteps, kStreams, rnnc::layers::Cuda>", kind.type,
+                                              C, C, options.empty() ? "" : options + ", ");
+    cuda_members_ += fmt::format("  {} {}{{\"{}\", /*batch_norm=*/{}}};\n", cuda_type, name, name,
                                  l.batch_normalize ? "true" : "false");
+    // The persistent kernel's chain (templates/program.cu.tmpl's PersistentNet): the first layer reads the character.
+    const bool first = prev_.empty();
+    persistent_members_ += fmt::format("    {}::Persistent {};\n", cuda_type, name);
+    persistent_load_ += fmt::format("      {}.load_rows(c);\n", name);
+    persistent_step_ += fmt::format("      y = {}.run(c, grid, {}, t);  // [{}]\n", name, first ? "nullptr, in" : "y, {}",
+                                    layer_kind_name(l.kind));
+    persistent_build_ += fmt::format("    {0}.persistent(persistent_net.{0}, list, /*gathered=*/{1}{2});\n", name,
+                                     first ? "true" : "false", kind.loss ? ", temperature" : "");
     cuda_prepare_ += fmt::format("    {}.prepare_device();\n", name);
     cuda_reset_batch_ += fmt::format("    {}.reset_batch(n);\n", name);
     bool known_cuda = false;
@@ -353,6 +366,7 @@ class Emitter {
   std::string constants_, members_, prepare_, reset_, states_, step_, reset_batch_, step_batch_, train_begin_, forward_, clear_,
       backward_, prev_;
   std::string cuda_members_, cuda_prepare_, cuda_step_, cuda_reset_batch_, cuda_step_batch_;  // the GPU path's (run_cuda)
+  std::string persistent_members_, persistent_load_, persistent_step_, persistent_build_;  // its persistent kernel's
   std::vector<std::string> names_, headers_, cuda_headers_;
   int prepared_ = 0;  // sub-layers whose weights are prepared for inference (InferenceDense)
 };

@@ -3,7 +3,10 @@
 # no nvcc or no NVIDIA device): darknet's golden text for tiny, lstm and gru,
 # and per model (those three and one with every kind) the GPU's probabilities
 # within 1e-5 of the CPU path's (-nogpu, the same program) and valid's BPC
-# within 1e-4, and generate -n 4's first sample against -n 1.
+# within 1e-4, and generate -n 4's first sample against -n 1. Generate runs
+# in the persistent kernel (cuda/persistent.cuh): its text must be the CPU
+# path's byte for byte for every cfg, and a model too large for the chip
+# falls back to the per-step kernels, saying so, with the same text.
 # scripts/gpu-check.sh runs the same checks on every cfg from projects emitted elsewhere.
 source "$(dirname "$0")/lib.sh"
 nvcc=${CUDACXX:-$(command -v nvcc || true)}
@@ -39,9 +42,22 @@ check() {
   echo "ok   $name: probabilities within $md, BPC $bg (CPU $bc)"
 }
 
+# same_text NAME WEIGHTS PATH [generate flags]: the GPU's generate prints the CPU path's bytes, on PATH
+# ("persistent" or "per-step kernels", as the model line names it).
+same_text() {
+  local name=$1 w=$2 path=$3
+  shift 3
+  ./"$name" generate "$w" "$@" > "$name.gen.gpu" 2> "$name.gen.err" || { cat "$name.gen.err" >&2; fail "$name generate $*"; }
+  ./"$name" generate "$w" "$@" -nogpu > "$name.gen.cpu" 2>/dev/null || fail "$name generate $* -nogpu"
+  grep -q "; cuda fp32, .*, $path" "$name.gen.err" || { cat "$name.gen.err" >&2; fail "$name generate $*: not on $path"; }
+  cmp -s "$name.gen.gpu" "$name.gen.cpu" || fail "$name generate $*: the GPU's text differs from the CPU's ($path)"
+  echo "ok   $name generate $*: the CPU's text, $(wc -c < "$name.gen.gpu") bytes ($path)"
+}
+
 for m in tiny lstm gru; do
   compile "$SHARED/golden/$m/$m.cfg" "$m" --cuda
   check "$m" "$SHARED/golden/$m/$m.weights"
+  same_text "$m" "$SHARED/golden/$m/$m.weights" persistent -srand 7 -len 2000 -seed ROMEO -temp .8
   out=$("$SHARED/golden/check-generate.sh" "./$m" "$m")
   echo "$out" | tail -1 | grep -q " 0 failed" || { echo "$out"; fail "golden $m on the GPU"; }
   echo "ok   golden $m: $(echo "$out" | tail -1)"
@@ -55,4 +71,27 @@ check every every.weights
 cmp -s n1.txt n4.txt || fail "generate -n 4's first sample differs from -n 1's text on the GPU"
 grep -q "; cuda fp32, " n4.err || fail "-n 4 should run on the GPU"
 echo "ok   -n 4 on the GPU: sample 0 is -n 1's text"
+grep -q ", persistent" n4.err || fail "-n 4 should run in the persistent kernel"
+# Other seeds, temperatures and flags; -utf8 samples on the host (the per-step kernels).
+same_text every every.weights persistent -srand 5 -len 1000 -seed "The " -temp 1.3
+same_text every every.weights "per-step kernels" -srand 5 -len 300 -utf8
+
+# Every cfg with a fixed seed (scrambled weights: all of a model's rows matter).
+for cfg in "$SRC"/cfg/*.cfg; do
+  case $cfg in *.train.cfg) continue ;; esac
+  name=cfg-$(basename "$cfg" .cfg)
+  compile "$cfg" "$name" --cuda
+  ./"$name" init "$name.weights" -srand 3 -scramble 2>/dev/null || fail "$name init"
+  same_text "$name" "$name.weights" persistent -srand 11 -len 500
+done
+# -n 8 on cfg/rnn.cfg (a tile of 8 samples): sample 0 is -n 1's text.
+./cfg-rnn generate cfg-rnn.weights -srand 11 -len 500 > rnn1.txt 2>/dev/null
+./cfg-rnn generate cfg-rnn.weights -srand 11 -len 500 -n 8 2>/dev/null | head -c "$(wc -c < rnn1.txt)" > rnn8.txt
+cmp -s rnn1.txt rnn8.txt || fail "cfg/rnn.cfg: generate -n 8's first sample differs from -n 1's text"
+echo "ok   cfg/rnn.cfg -n 8: sample 0 is -n 1's text"
+
+# Too large for the chip: the per-step kernels, the same text.
+compile "$SRC/tests/e2e/cuda/large-rnn.cfg" large --cuda
+./large init large.weights -srand 3 -scramble 2>/dev/null || fail "large init"
+same_text large large.weights "per-step kernels" -srand 11 -len 100
 echo "gpu: ok"

@@ -2,11 +2,13 @@
 // seed, or -n samples at once; byte for byte darknet's output for the same
 // weights and -srand.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../command_flags.h"
@@ -33,9 +35,7 @@ template <class Model>
 int generate_samples(Model& m, const std::string& seed, long long len, int n, unsigned rseed, GlibcRandom& rng0,
                      SampleOutput& out, const SymbolText& text, bool utf8) {
   const int inputs = Model::info().inputs;
-  std::vector<GlibcRandom> rngs;
-  rngs.push_back(rng0);
-  for (int k = 1; k < n; ++k) rngs.emplace_back(rseed + static_cast<unsigned>(k));
+  std::vector<GlibcRandom> rngs = sample_generators(rng0, rseed, n);
   m.reset_batch(n);
   std::vector<Symbol> c(n);
   for (size_t i = 0; i + 1 < seed.size(); ++i) {
@@ -72,6 +72,49 @@ int generate_samples(Model& m, const std::string& seed, long long len, int n, un
         8);
     for (int s = 0; s < n; ++s) put_symbol(out, s, c[s], text);
     out.end_step();
+  }
+  out.finish();
+  return 0;
+}
+
+// A model that draws whole runs on its device (a CUDA build's persistent
+// kernel, cuda/persistent.cuh) has kGeneratesOnDevice, plan_generation(n,
+// utf8) (true where that kernel takes this run; it says which path in the
+// model line) and generate_on_device(feed, first, draws, chars).
+template <class M, class = void>
+struct generates_on_device : std::false_type {};
+template <class M>
+struct generates_on_device<M, std::void_t<decltype(M::kGeneratesOnDevice)>> : std::true_type {};
+
+// generate on the device: the same output as generate_samples (n = 1: as the
+// one-character loop), the characters drawn by the device from draws the
+// host makes ahead with the same generators, in chunks of at most
+// kDeviceChunk characters over all samples per launch.
+template <class Model>
+int generate_drawn(Model& m, const std::string& seed, long long len, int n, unsigned rseed, GlibcRandom& rng0,
+                   SampleOutput& out, const SymbolText& text) {
+  constexpr long long kDeviceChunk = 1 << 16;
+  std::vector<GlibcRandom> rngs = sample_generators(rng0, rseed, n);
+  std::vector<int> feed;
+  for (size_t i = 0; i + 1 < seed.size(); ++i) feed.push_back(static_cast<unsigned char>(seed[i]));
+  for (unsigned char ch : seed) {
+    for (int s = 0; s < n; ++s) put_symbol(out, s, ch, text);
+    out.end_step();
+  }
+  const long long chunk = std::max<long long>(16, kDeviceChunk / n);
+  std::vector<float> draws;
+  std::vector<int> chars;
+  for (long long done = 0; done < len;) {
+    const long long k = std::min(chunk, len - done);
+    draw_ahead(rngs, k, draws);
+    // The first launch feeds the seed and starts from its last character; the others go on from the last drawn.
+    m.generate_on_device(done == 0 ? feed : std::vector<int>{},
+                         done == 0 ? static_cast<int>(static_cast<unsigned char>(seed.back())) : -1, draws, chars);
+    for (long long i = 0; i < k; ++i) {
+      for (int s = 0; s < n; ++s) put_symbol(out, s, static_cast<Symbol>(chars[size_t(s) * k + i]), text);
+      out.end_step();
+    }
+    done += k;
   }
   out.finish();
   return 0;
@@ -120,6 +163,12 @@ int cmd_generate(Flags& f) {
   rng.discard(info.init_rand_calls);
   auto m = load_for_inference<Model>(weights);
   m->set_temperature(temp);
+  if constexpr (generates_on_device<Model>::value) {
+    if (m->plan_generation(static_cast<int>(samples), utf8)) {
+      print_model_line<Model>(info);
+      return generate_drawn(*m, seed, len, static_cast<int>(samples), static_cast<unsigned>(rseed), rng, out, text);
+    }
+  }
   print_model_line<Model>(info);
 
   if (samples > 1)

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../cuda/device.cuh"
+#include "../cuda/persistent.cuh"
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -39,6 +40,27 @@ struct Connected<IN, OUT, A, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
   void dense_folded(const real* x) { dense(x); }
   void dense_folded(int c) { dense(c); }
   void dense_folded(const Symbol* cs) { dense(cs); }
+
+  // ---- persistent generation (cuda/persistent.cuh): one phase a step ----
+  struct Persistent {
+    cuda::Phase dense;
+    float* y;
+    __device__ void load_rows(const cuda::Ctx& c) const { cuda::load_phase_rows(dense, c); }
+    __device__ const float* run(const cuda::Ctx& c, cooperative_groups::grid_group& grid, const float* x,
+                                cuda::OneHot sym, long long) const {
+      cuda::run_phase(dense, c, x, sym, nullptr, [&](int j, int s, const float* prod) {
+        y[size_t(s) * OUT + j] = cuda::activate<A>(prod[0] + dense.m[0].b[j]);
+      });
+      grid.sync();
+      return y;
+    }
+  };
+  void persistent(Persistent& p, cuda::PhaseList& list, bool gathered) {
+    p.dense = {};
+    p.dense.add(d_weights, gathered, false);
+    p.y = y;
+    list.add(p.dense);
+  }
 };
 
 }  // namespace rnnc::layers

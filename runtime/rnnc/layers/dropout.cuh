@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../cuda/device.cuh"
+#include "../cuda/persistent.cuh"
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -27,6 +28,18 @@ struct Dropout<IN, OUT, PROBABILITY_BITS, STEPS, STREAMS, Cuda> : cuda::DeviceOu
   }
   void reset_state() {}
   void identity(const real* x) { out.copy_from(x, out.size()); }
+
+  // ---- persistent generation (cuda/persistent.cuh): no phase, the input is the output ----
+  struct Persistent {
+    __device__ void load_rows(const cuda::Ctx&) const {}
+    __device__ const float* run(const cuda::Ctx&, cooperative_groups::grid_group&, const float* x, cuda::OneHot,
+                                long long) const {
+      return x;
+    }
+  };
+  void persistent(Persistent&, cuda::PhaseList&, bool gathered) {
+    if (gathered) fail("a [dropout] cannot be the first layer");
+  }
 };
 
 }  // namespace rnnc::layers

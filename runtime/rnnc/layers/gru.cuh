@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../cuda/device.cuh"
+#include "../cuda/persistent.cuh"
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -96,6 +97,59 @@ struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
   void step_fused(int c) { step(c); }
   void step_fused(const Symbol* cs) { step(cs); }
   void copy() { out.copy_from(h.data(), h.size()); }
+
+  // ---- persistent generation (cuda/persistent.cuh): two phases a step ----
+  // The gates z and r*h of every output, then the candidate (it reads r*h of
+  // every output) and the state update; the output is the new h itself.
+  struct Persistent {
+    cuda::Phase gates;   // wz wr over h, uz ur over x
+    cuda::Phase update;  // wh over r*h, uh over x
+    float* h[2];         // the state, by step parity
+    float* z;
+    float* forgot;
+    __device__ void load_rows(const cuda::Ctx& c) const {
+      cuda::load_phase_rows(gates, c);
+      cuda::load_phase_rows(update, c);
+    }
+    __device__ const float* run(const cuda::Ctx& c, cooperative_groups::grid_group& grid, const float* x,
+                                cuda::OneHot sym, long long t) const {
+      const float* h0 = h[t & 1];
+      float* h1 = h[(t + 1) & 1];
+      cuda::run_phase(gates, c, x, sym, h0, [&](int j, int s, const float* prod) {
+        const size_t at = size_t(s) * H + j;
+        z[at] = cuda::activate<Act::Logistic>(float(prod[2] + gates.m[2].b[j]) + float(prod[0] + gates.m[0].b[j]));
+        const float r =
+            cuda::activate<Act::Logistic>(float(prod[3] + gates.m[3].b[j]) + float(prod[1] + gates.m[1].b[j]));
+        forgot[at] = __ldcg(h0 + at) * r;
+      });
+      grid.sync();
+      cuda::run_phase(update, c, x, sym, forgot, [&](int j, int s, const float* prod) {
+        const size_t at = size_t(s) * H + j;
+        const float sum = float(prod[1] + update.m[1].b[j]) + float(prod[0] + update.m[0].b[j]);
+        const float hh = TANH ? cuda::activate<Act::Tanh>(sum) : cuda::activate<Act::Logistic>(sum);
+        const float zj = __ldcg(z + at);
+        h1[at] = zj * __ldcg(h0 + at) + (1 - zj) * hh;
+      });
+      grid.sync();
+      return h1;
+    }
+  };
+  void persistent(Persistent& p, cuda::PhaseList& list, bool gathered) {
+    p.gates = {};
+    p.gates.add(d_wz, false, true);
+    p.gates.add(d_wr, false, true);
+    p.gates.add(d_uz, gathered, false);
+    p.gates.add(d_ur, gathered, false);
+    p.update = {};
+    p.update.add(d_wh, false, true);
+    p.update.add(d_uh, gathered, false);
+    p.h[0] = h.data();
+    p.h[1] = hn.data();
+    p.z = z.data();
+    p.forgot = forgot.data();
+    list.add(p.gates);
+    list.add(p.update);
+  }
 
  private:
   void recur(const real* x, cuda::OneHot c) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../cuda/device.cuh"
+#include "../cuda/persistent.cuh"
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -93,6 +94,47 @@ struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
   void step_fused(int c) { step(c); }
   void step_fused(const Symbol* cs) { step(cs); }
   void copy() { out.copy_from(h.data(), h.size()); }
+
+  // ---- persistent generation (cuda/persistent.cuh): one phase a step ----
+  // Row j's eight gate products (w* over h, u* over x or gathered), the
+  // gates and the cell in place (only row j's owner touches cell[j]); the
+  // output is the new h itself.
+  struct Persistent {
+    cuda::Phase gates;  // m[0..3]: wi wf wo wg over h; m[4..7]: ui uf uo ug over x
+    float* h[2];        // the state, by step parity
+    float* cell;
+    __device__ void load_rows(const cuda::Ctx& c) const { cuda::load_phase_rows(gates, c); }
+    __device__ const float* run(const cuda::Ctx& c, cooperative_groups::grid_group& grid, const float* x,
+                                cuda::OneHot sym, long long t) const {
+      const float* h0 = h[t & 1];
+      float* h1 = h[(t + 1) & 1];
+      cuda::run_phase(gates, c, x, sym, h0, [&](int j, int s, const float* prod) {
+        auto sum = [&](int k) {
+          return float(prod[k] + gates.m[k].b[j]) + float(prod[4 + k] + gates.m[4 + k].b[j]);
+        };
+        const float i = cuda::activate<Act::Logistic>(sum(0));
+        const float f = cuda::activate<Act::Logistic>(sum(1));
+        const float o = cuda::activate<Act::Logistic>(sum(2));
+        const float g = cuda::activate<Act::Tanh>(sum(3));
+        const size_t at = size_t(s) * H + j;
+        float cj = cell[at] * f;
+        cj += i * g;
+        cell[at] = cj;
+        h1[at] = cuda::activate<Act::Tanh>(cj) * o;
+      });
+      grid.sync();
+      return h1;
+    }
+  };
+  void persistent(Persistent& p, cuda::PhaseList& list, bool gathered) {
+    p.gates = {};
+    for (int k = 0; k < 4; ++k) p.gates.add(d_w[k], false, true);
+    for (int k = 0; k < 4; ++k) p.gates.add(d_u[k], gathered, false);
+    p.h[0] = h.data();
+    p.h[1] = hn.data();
+    p.cell = cell.data();
+    list.add(p.gates);
+  }
 
  private:
   void recur(const real* x, cuda::OneHot c) {

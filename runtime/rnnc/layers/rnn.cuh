@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../cuda/device.cuh"
+#include "../cuda/persistent.cuh"
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -73,6 +74,49 @@ struct Rnn<IN, H, A, SHORTCUT, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
   void step_fused(const Symbol* cs) { step(cs); }
   void dense() { cuda::dense_forward<A>(d_output, h.data(), {}, y, n); }
   void dense_folded() { dense(); }
+
+  // ---- persistent generation (cuda/persistent.cuh): two phases a step ----
+  // The step (input and self products, activations, the state sum) into the
+  // state's other buffer, then the output sub-layer over it.
+  struct Persistent {
+    cuda::Phase step, output;
+    float* h[2];  // the state, by step parity: step t reads h[t % 2] and writes h[(t + 1) % 2]
+    float* y;
+    __device__ void load_rows(const cuda::Ctx& c) const {
+      cuda::load_phase_rows(step, c);
+      cuda::load_phase_rows(output, c);
+    }
+    __device__ const float* run(const cuda::Ctx& c, cooperative_groups::grid_group& grid, const float* x,
+                                cuda::OneHot sym, long long t) const {
+      const float* h0 = h[t & 1];
+      float* h1 = h[(t + 1) & 1];
+      cuda::run_phase(step, c, x, sym, h0, [&](int j, int s, const float* prod) {
+        const float a = cuda::activate<A>(prod[0] + step.m[0].b[j]);
+        const float r = cuda::activate<A>(prod[1] + step.m[1].b[j]);
+        const size_t at = size_t(s) * H + j;
+        h1[at] = SHORTCUT ? (__ldcg(h0 + at) + a) + r : a + r;
+      });
+      grid.sync();
+      cuda::run_phase(output, c, h1, {}, nullptr, [&](int j, int s, const float* prod) {
+        y[size_t(s) * H + j] = cuda::activate<A>(prod[0] + output.m[0].b[j]);
+      });
+      grid.sync();
+      return y;
+    }
+  };
+  // Describes the phases over this layer's device weights and buffers (sized by reset_batch).
+  void persistent(Persistent& p, cuda::PhaseList& list, bool gathered) {
+    p.step = {};
+    p.step.add(d_input, gathered, false);
+    p.step.add(d_self, false, true);
+    p.output = {};
+    p.output.add(d_output, false, false);
+    p.h[0] = h.data();
+    p.h[1] = hn.data();
+    p.y = y;
+    list.add(p.step);
+    list.add(p.output);
+  }
 
  private:
   void recur(const real* x, cuda::OneHot c) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../cuda/device.cuh"
+#include "../cuda/persistent.cuh"
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -67,6 +68,40 @@ struct Softmax<IN, N, GROUPS, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
   void softmax(const real* x, real temperature) {
     softmax_cuda::softmax_kernel<<<dim3(GROUPS, n), softmax_cuda::kThreads>>>(x, kGroup, temperature, y);
     RNNC_CUDA_LAUNCHED();
+  }
+
+  // ---- persistent generation (cuda/persistent.cuh): one pass a step ----
+  // A warp per group and sample, in activations.h's softmax_group order:
+  // the largest logit, exp in double, the float sum in index order (so the
+  // probabilities are the CPU's bits wherever the logits are), the division.
+  struct Persistent {
+    float* y;
+    float temperature;
+    __device__ void load_rows(const cuda::Ctx&) const {}
+    __device__ const float* run(const cuda::Ctx& c, cooperative_groups::grid_group& grid, const float* x,
+                                cuda::OneHot, long long) const {
+      for (int task = cuda::grid_warp(); task < c.n * GROUPS; task += cuda::grid_warps()) {
+        const size_t at = size_t(task / GROUPS) * N + size_t(task % GROUPS) * kGroup;
+        const float* in = x + at;
+        float* out = y + at;
+        float largest = -3.402823466e+38f;
+        for (int i = cuda::lane(); i < kGroup; i += cuda::kWarp) largest = fmaxf(largest, __ldcg(in + i));
+        for (int o = cuda::kWarp / 2; o > 0; o /= 2) largest = fmaxf(largest, __shfl_xor_sync(0xffffffffu, largest, o));
+        for (int i = cuda::lane(); i < kGroup; i += cuda::kWarp)
+          out[i] = static_cast<float>(exp(static_cast<double>(__ldcg(in + i) / temperature - largest / temperature)));
+        __syncwarp();
+        const float sum = cuda::warp_serial_sum(kGroup, [&](int i) { return out[i]; });
+        for (int i = cuda::lane(); i < kGroup; i += cuda::kWarp) out[i] /= sum;
+        __syncwarp();
+      }
+      grid.sync();
+      return y;
+    }
+  };
+  void persistent(Persistent& p, cuda::PhaseList&, bool gathered, float temperature) {
+    if (gathered) fail("a [softmax] cannot be the first layer");
+    p.y = y;
+    p.temperature = temperature;
   }
 };
 
