@@ -74,7 +74,11 @@ class Emitter {
                           {"RESET", reset_},
                           {"STEP", cuda_step_},
                           {"RESET_BATCH", cuda_reset_batch_},
-                          {"STEP_BATCH", cuda_step_batch_}});
+                          {"STEP_BATCH", cuda_step_batch_},
+                          {"NET_CONFIG", emit_net_config(m_)},
+                          {"TRAIN_BEGIN", train_begin_},
+                          {"FORWARD", forward_},
+                          {"BACKWARD", clear_ + backward_}});
   }
 
   std::string run() {
