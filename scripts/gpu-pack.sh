@@ -3,7 +3,8 @@
 # Prepares, on a machine without a GPU, what scripts/gpu-check.sh runs on one
 # (no network there, no rnnc, only the CUDA Toolkit, CMake and a C++17
 # compiler): for golden tiny, lstm and gru and every cfg/*.cfg and
-# examples/*.cfg at batch 1, the project `rnnc CFG --cuda --emit-only` writes,
+# examples/*.cfg at batch 1, the project `rnnc CFG --cuda --emit-only` writes
+# (and in train/, those of tests/e2e/cuda/train-*.cfg, for the training checks),
 # and the test data (darknet's golden weights and outputs, a slice of
 # tinyshakespeare). The CPU references of the cfgs' checks are computed on the
 # GPU machine by the same program's CPU path (-nogpu), which is this build's
@@ -17,7 +18,7 @@ shared=$(cd "$src/.." && pwd)/shared
 [ -d "$shared/golden" ] || { echo "gpu-pack: $shared/golden is absent (darknet's golden outputs)" >&2; exit 2; }
 rm -rf "$out"
 mkdir -p "$out/projects" "$out/golden" "$out/data"
-cp "$src/scripts/gpu-check.sh" "$out/"
+cp "$src/scripts/gpu-check.sh" "$src/scripts/gpu-train-check.sh" "$out/"
 for m in tiny lstm gru; do
   cp -r "$shared/golden/$m" "$out/golden/$m"
   "$rnnc" "$shared/golden/$m/$m.cfg" --cuda --emit-only "$out/projects/golden-$m" 2>/dev/null ||
@@ -30,6 +31,13 @@ for cfg in "$src"/cfg/*.cfg "$src"/examples/*.cfg; do
   name=$(basename "$cfg" .cfg)
   "$rnnc" "$cfg" --cuda --emit-only "$out/projects/$name" 2>/dev/null || { echo "gpu-pack: rnnc failed on $cfg" >&2; exit 1; }
 done
+# GPU training (gpu-train-check.sh): its cfgs' projects, a training text and the held-out one (valid.txt).
+mkdir -p "$out/train"
+for cfg in "$src"/tests/e2e/cuda/train-*.cfg; do
+  name=$(basename "$cfg" .cfg)
+  "$rnnc" "$cfg" --cuda --emit-only "$out/train/$name" 2>/dev/null || { echo "gpu-pack: rnnc failed on $cfg" >&2; exit 1; }
+done
+head -c 200000 "$shared/data/tinyshakespeare.txt" > "$out/data/train.txt"
 head -c 3000 "$shared/data/tinyshakespeare.txt" > "$out/data/probs.txt"
 tail -c 10000 "$shared/data/tinyshakespeare.txt" > "$out/data/valid.txt"
 git -C "$src" rev-parse --short=12 HEAD > "$out/commit" 2>/dev/null || echo unknown > "$out/commit"

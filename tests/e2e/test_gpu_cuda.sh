@@ -3,7 +3,11 @@
 # no nvcc or no NVIDIA device): darknet's golden text for tiny, lstm and gru,
 # and per model (those three and one with every kind) the GPU's probabilities
 # within 1e-5 of the CPU path's (-nogpu, the same program) and valid's BPC
-# within 1e-4, and generate -n 4's first sample against -n 1.
+# within 1e-4, and generate -n 4's first sample against -n 1. Training
+# (scripts/gpu-train-check.sh, on tests/e2e/cuda/train-sgd.cfg and
+# train-adam.cfg): one batch GPU vs CPU trainer within 1e-4 relative, the
+# loss falls over 300 batches, two runs and a SIGINT + resume write identical
+# weights, tf32 and bf16 reach fp32's held-out BPC within 0.02.
 # scripts/gpu-check.sh runs the same checks on every cfg from projects emitted elsewhere.
 source "$(dirname "$0")/lib.sh"
 nvcc=${CUDACXX:-$(command -v nvcc || true)}
@@ -55,4 +59,13 @@ check every every.weights
 cmp -s n1.txt n4.txt || fail "generate -n 4's first sample differs from -n 1's text on the GPU"
 grep -q "; cuda fp32, " n4.err || fail "-n 4 should run on the GPU"
 echo "ok   -n 4 on the GPU: sample 0 is -n 1's text"
+
+# Training on the GPU against the CPU trainer.
+corpus 200000 train.txt
+tail -c 10000 "$SHARED/data/tinyshakespeare.txt" > heldout.txt
+for c in sgd adam; do
+  compile "$SRC/tests/e2e/cuda/train-$c.cfg" "train_$c" --cuda
+  bash "$SRC/scripts/gpu-train-check.sh" "./train_$c" train.txt heldout.txt "train-$c" | sed "s/^/train-$c: /" ||
+    fail "GPU training of train-$c.cfg (logs: the checks' lines above)"
+done
 echo "gpu: ok"
