@@ -70,11 +70,12 @@ ref=$(base falls)
 if [ -n "$ref" ] && cmp -s "$ref" "$(base repeat)"; then say "ok   repeat: two runs, identical weights"
 else say "FAIL repeat: two runs with -srand 5 wrote different weights"; fi
 
-# resume: SIGINT once a batch past 20 is logged, then resume from the backup.
+# resume: SIGINT once batch $batches/10 + 1 is logged, then resume from the backup.
 "$exe" train -file "$text" -srand 5 -max_batches "$batches" -backup resume < /dev/null > resume.log 2>&1 &
 pid=$!
+at=$((batches / 10 + 1))
 for _ in $(seq 1 3000); do
-  grep -qE '^2[0-9]: ' resume.log 2>/dev/null && break
+  grep -qE "^$at: " resume.log 2>/dev/null && break
   sleep 0.01
 done
 kill -INT $pid 2>/dev/null
