@@ -10,8 +10,11 @@
 #   text   generate's text on the GPU is the CPU path's, byte for byte, and the path it took: the
 #          persistent kernel, or the per-step kernels for a model too large for the chip (large-rnn)
 #   speed  generate -len 3000 on the GPU and on the CPU, chars/s
-# and prints one table; everything else goes to LOGDIR (default: logs/ here). Then, where the
-# pack has it, bench/gpu.sh: rnnc against PyTorch on this GPU (its own table).
+# and prints one table; then per training project (train/: GPU training against
+# the CPU trainer, gpu-train-check.sh) one line per check: step (one batch
+# within 1e-4), falls (300 batches), repeat, resume (SIGINT), tf32, bf16 (held-out
+# BPC within 0.02 of fp32). Everything else goes to LOGDIR (default: logs/ here).
+# Then, where the pack has it, bench/gpu.sh: rnnc against PyTorch on this GPU (its own table).
 # Without a usable GPU, the builds still run and each check says "no GPU"
 # (GPU_CHECK_ON_CPU=1 runs the checks anyway, on the programs' CPU fallback:
 # a dry run of this script, not of the GPU).
@@ -50,6 +53,13 @@ export -f build_one
 export logs
 # The bench's training programs (bench/projects) build alongside.
 { ls -d projects/*; ls -d bench/projects/* 2>/dev/null; } | xargs -P "$jobs" -I{} bash -c "archs=(${archs[*]}); build_one {}" || true
+build_train() {
+  local p=$1
+  { cmake -S "train/$p" -B "train/$p/build" -DCMAKE_BUILD_TYPE=Release "${archs[@]}" &&
+    cmake --build "train/$p/build" -j 2; } > "$logs/build-train-$p.log" 2>&1
+}
+export -f build_train
+[ -d train ] && { ls train | xargs -P "$jobs" -I{} bash -c "archs=(${archs[*]}); build_train {}" || true; }
 echo "built in $(( $(date +%s) - start )) s"
 
 # The program a project built: the one executable in its build folder.
@@ -134,6 +144,21 @@ for p in $(ls projects); do
   printf '%-16s | %-5s | %-22s | %-24s | %-10s | %-5s | %-16s | %s / %s\n' "$p" ok "$probs" "$valid" "$golden" "$batch" \
     "$text" "$(rate "$speed_len" "$sg")" "$(rate "$speed_len" "$sc")"
 done
+# GPU training against the CPU trainer: one line per check (logs in LOGDIR/train-NAME/).
+if [ -d train ]; then
+  echo "training (GPU vs the CPU trainer; $(wc -c < data/train.txt) bytes of text, held out: data/valid.txt)"
+  for p in $(ls train); do
+    exe=$(find "train/$p/build" -maxdepth 1 -type f -perm -u+x 2>/dev/null | head -1)
+    if [ -z "$exe" ]; then
+      echo "$p: FAIL build, see $logs/build-train-$p.log"; fails=$((fails + 1)); continue
+    fi
+    bash ./gpu-train-check.sh "$exe" data/train.txt data/valid.txt "$logs/train-$p" > "$logs/train-$p.txt" 2>&1
+    rc=$?
+    sed "s/^/$p: /" "$logs/train-$p.txt"
+    [ $rc = 0 ] || [ $rc = 77 ] || fails=$((fails + $(grep -c '^FAIL' "$logs/train-$p.txt") + 0))
+    [ $rc = 0 ] || [ $rc = 77 ] || grep -q '^FAIL' "$logs/train-$p.txt" || fails=$((fails + 1))
+  done
+fi
 echo "$fails failed; $(( $(date +%s) - start )) s in all"
 # The bench (rnnc against PyTorch on this GPU): its table, its logs beside these.
 if [ -f bench/gpu.sh ]; then

@@ -133,8 +133,12 @@ std::vector<std::string> nvcc_flags(const CudaBuild& cuda, const std::vector<std
   return flags;
 }
 
+// cuBLAS (GPU training) is not linked: the program loads libcublas.so.N when
+// train runs on a GPU (rnnc/cuda/train.cuh), so that it starts, and trains
+// on the CPU, where the toolkit is absent; the run path names the toolkit's
+// library folder for that load.
 std::vector<std::string> cuda_link_flags(const CudaBuild& cuda) {
-  return {"-L" + cuda.lib_dir, "-lcudart_static", "-ldl", "-lrt", "-lpthread"};
+  return {"-L" + cuda.lib_dir, "-lcudart_static", "-ldl", "-lrt", "-lpthread", "-Wl,-rpath," + cuda.lib_dir};
 }
 
 std::string cuda_cmakelists(const CudaBuild& cuda, const std::string& target, const std::string& output_name,
@@ -163,7 +167,9 @@ std::string cuda_cmakelists(const CudaBuild& cuda, const std::string& target, co
       "target_compile_options({0} PRIVATE \"$<$<COMPILE_LANGUAGE:CXX>:${{RNNC_CXX_FLAGS}}>\"\n"
       "                       \"$<$<COMPILE_LANGUAGE:CUDA>:${{RNNC_CUDA_FLAGS}}>\")\n"
       "set_property(TARGET {0} PROPERTY CUDA_STANDARD 17)\n"
-      "target_link_libraries({0} PRIVATE CUDA::cudart_static)\n"
+      "target_link_libraries({0} PRIVATE CUDA::cudart_static ${{CMAKE_DL_LIBS}})\n"
+      "# train on a GPU loads cuBLAS at run time (libcublas.so.N): the toolkit's library folder in the run path.\n"
+      "set_target_properties({0} PROPERTIES BUILD_RPATH \"${{CUDAToolkit_LIBRARY_DIR}}\" INSTALL_RPATH \"${{CUDAToolkit_LIBRARY_DIR}}\")\n"
       "target_link_options({0} PRIVATE {4})\n{5}",
       target, cmake_quoted(output_name), cxx, archs, link, link_blas);
 }

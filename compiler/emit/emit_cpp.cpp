@@ -78,7 +78,11 @@ class Emitter {
                           {"PERSISTENT_MEMBERS", persistent_members_},
                           {"PERSISTENT_LOAD", persistent_load_},
                           {"PERSISTENT_STEP", persistent_step_},
-                          {"PERSISTENT_BUILD", persistent_build_}});
+                          {"PERSISTENT_BUILD", persistent_build_},
+                          {"NET_CONFIG", emit_net_config(m_)},
+                          {"TRAIN_BEGIN", train_begin_},
+                          {"FORWARD", forward_},
+                          {"BACKWARD", clear_ + backward_}});
   }
 
   std::string run() {

@@ -4,7 +4,8 @@
 # what the CPU build prints. One cfg with every layer kind (every kind's .cuh
 # compiles), fused and plain (--no-fuse: every op name). A --cuda build costs
 # ~50% more CPU than a CPU build (nvcc ~6 s on the GPU unit, beside the CPU
-# unit's ~12 s), so one of them, and nvcc alone on the plain variant.
+# unit's ~12 s), so one of them, and nvcc alone on the plain variant; and a
+# small training cfg built both ways, for train's CPU fallback.
 source "$(dirname "$0")/lib.sh"
 CFG=$SRC/tests/e2e/cuda/every-kind.cfg
 
@@ -69,9 +70,25 @@ rc_gpu=0 rc_cpu=0
 ./gpu generate w.weights -srand 3 -len 50 -n 3 "${nogpu[@]}" > n3.gpu 2> n3.err || rc_gpu=$?
 ./cpu generate w.weights -srand 3 -len 50 -n 3 > n3.cpu 2>/dev/null || rc_cpu=$?
 [ $rc_gpu = $rc_cpu ] && cmp -s n3.cpu n3.gpu || fail "-n 3 differs from the CPU build (exit $rc_gpu, $rc_cpu)"
-# What the GPU path does not do says so in one line and runs on the CPU.
-./gpu train -file text.txt -max_batches 1 > /dev/null 2> train.err || true
-grep -q "train runs on the CPU" train.err || fail "train should say it runs on the CPU"
+# train: without a GPU, one line says so and the CPU trainer runs, writing the CPU build's weights byte for
+# byte. (every-kind.cfg has one stream; train-sgd.cfg, with batch norm per time step, every kind that trains
+# and a [dropout] drawing from the training generator, takes another pair of builds: 3 batches of it.)
+TRAIN_CFG=$SRC/tests/e2e/cuda/train-sgd.cfg
+compile "$TRAIN_CFG" train_cpu
+CUDACXX=$PWD/wrapper/bin/nvcc compile "$TRAIN_CFG" train_gpu --cuda
+./train_cpu train -file text.txt -srand 7 -max_batches 3 -backup tcpu > /dev/null 2> tcpu.err || { cat tcpu.err >&2; fail "cpu train"; }
+./train_gpu train -file text.txt -srand 7 -max_batches 3 -backup tgpu "${nogpu[@]}" > /dev/null 2> tgpu.err ||
+  { cat tgpu.err >&2; fail "gpu train (CPU fallback)"; }
+cmp tcpu/train-sgd_final.weights tgpu/train-sgd_final.weights ||
+  fail "train: the CUDA build's CPU fallback wrote other weights than the CPU build"
+cmp tcpu/train-sgd_final.weights.state tgpu/train-sgd_final.weights.state || fail "train: the .state sidecars differ"
+if [ ${#nogpu[@]} = 0 ]; then
+  [ "$(grep -c 'no usable CUDA device (.*): running on the CPU' tgpu.err)" = 1 ] ||
+    { cat tgpu.err >&2; fail "train: one line should say there is no usable CUDA device"; }
+  # -precision tf32 is the GPU's alone: on the CPU, one line refuses it.
+  expect_error "train: -precision is fp32 or bf16, got 'tf32'" ./train_gpu train -file text.txt -max_batches 1 -precision tf32
+fi
+echo "ok   train: the CPU fallback writes the CPU build's weights and .state, byte for byte"
 ./gpu --help > help.txt 2>&1 || fail "--help"
 grep -q -- "-nogpu   run on the CPU" help.txt || fail "--help should name -i and -nogpu"
 expect_error "flag -i expects the GPU's index" ./gpu generate w.weights -i x

@@ -215,5 +215,12 @@ TEST_CASE("a CUDA build's two units: the CPU one unchanged but for main, the GPU
     CHECK(cu.find(fuse ? "rnn0.step_fused(cs);" : "rnn0.step(cs);") != std::string::npos);  // n samples'
     CHECK(cu.find("return softmax5.to_host();") != std::string::npos);
     CHECK(cu.find("onehot") == std::string::npos);
+    // Training on the GPU: the CPU Model's chain over the device layers, and the net's options.
+    CHECK(cu.find("rnn0.forward(x);") != std::string::npos);
+    CHECK(cu.find("return softmax5.loss(connected4.train_output(), truth, temperature, connected4.delta());") !=
+          std::string::npos);
+    CHECK(cu.find("rnn0.backward(x);") != std::string::npos);
+    CHECK(cu.find("rnnc::cuda::train_dense_of(rnn0, lstm1") != std::string::npos);
+    CHECK(cu.find("static const rnnc::NetConfig& net_config()") != std::string::npos);
   }
 }

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <string>
 #include <sys/stat.h>
+#include <type_traits>
 #include <vector>
 
 #include "../checkpoint.h"
@@ -58,6 +59,14 @@ inline void make_dirs(const std::string& dir) {
   std::fclose(f);
   std::remove(probe.c_str());
 }
+
+// A model that trains on a device (a CUDA build's GPU path: kTrainsOnDevice)
+// keeps the host parameters as the master copy for files, updates on the
+// device (train_update) and copies back (train_to_host) before the host reads them.
+template <class M, class = void>
+struct trains_on_device : std::false_type {};
+template <class M>
+struct trains_on_device<M, std::void_t<decltype(M::kTrainsOnDevice)>> : std::bool_constant<M::kTrainsOnDevice> {};
 
 // Everything a training run holds, for both train and gradcheck.
 template <class Model>
@@ -147,7 +156,10 @@ struct TrainingRun {
       train::UpdateArgs a{0, net.momentum, net.decay, net.batch * net.subdivisions, net.adam, net.B1, net.B2, net.eps, 0};
       a.learning_rate = rate = train::current_rate(net, current_batch(), rng);
       a.t = ++adam_t;
-      for (DenseParams* p : model->in_file_order()) net.adam ? train::adam_update(*p, a) : train::sgd_update(*p, a);
+      if constexpr (trains_on_device<Model>::value)
+        model->train_update(a);
+      else
+        for (DenseParams* p : model->in_file_order()) net.adam ? train::adam_update(*p, a) : train::sgd_update(*p, a);
     }
     return static_cast<float>(cost / net.batch);
   }
@@ -166,6 +178,7 @@ struct TrainingRun {
   // sidecar names the weights' `seen` and checksum: if the run dies between
   // the two renames, the old sidecar no longer matches and a resume says so.
   void save(const std::string& path) {
+    to_host();
     TrainCheckpoint c = checkpoint();
     c.weights_checksum = save_weights(path, model->in_file_order(), seen);
     inject_state_write_failure(path);
@@ -176,6 +189,11 @@ struct TrainingRun {
       write_loss_svg(loss_base + ".loss.svg", Model::info().name, curve);
     }
     std::fprintf(stderr, "Saving weights to %s\n", path.c_str());
+  }
+
+  // The parameters, updates and moments on the host, where a device trains them.
+  void to_host() {
+    if constexpr (trains_on_device<Model>::value) model->train_to_host();
   }
 
   // Test-only: RNNC_TEST_FAIL_STATE_WRITE=K makes the K-th backup's state write
@@ -317,6 +335,7 @@ int cmd_train(Flags& f) {
     run.curve.push_back({i, loss, run.avg_loss});
     run.reset_streams();
     // From a copy of the weights: the training state is not touched.
+    if (watch.samples_at(i) || watch.valid_at(i)) run.to_host();
     if (watch.samples_at(i)) watch.sample(*run.model, i);
     if (watch.valid_at(i)) {
       float bpc = run.curve.back().valid_bpc = watch.valid_bpc(*run.model);

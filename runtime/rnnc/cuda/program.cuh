@@ -1,9 +1,9 @@
 // A CUDA build's device choice (rnnc --cuda): the program holds the CPU path
 // (program.cpp, exactly a CPU build's) and the GPU path (program.cu, this
 // file and layers/*.cuh). main() asks run_on_device first; it takes darknet's
-// -i N (the GPU, default 0) and -nogpu out of argv and runs generate, valid
-// and probs on the GPU where one is usable, else returns kRunOnCpu and main
-// runs the CPU path on what is left of argv.
+// -i N (the GPU, default 0) and -nogpu out of argv and runs generate, valid,
+// probs and train on the GPU where one is usable, else returns kRunOnCpu and
+// main runs the CPU path on what is left of argv.
 #pragma once
 #include <cuda_runtime.h>
 #include <dlfcn.h>
@@ -15,10 +15,13 @@
 
 #include "../commands/generate.h"
 #include "../commands/probs.h"
+#include "../commands/train.h"
 #include "../commands/valid.h"
 #include "../error.h"
 #include "../flags.h"
 #include "../model.h"
+#include "train.cuh"
+#include "update.cuh"
 
 namespace rnnc::cuda {
 
@@ -112,25 +115,68 @@ inline std::string flag_value(int argc, char** argv, const char* name) {
   return "";
 }
 
+// train -precision on the GPU (fp32, tf32 or bf16), taken out of argv: the
+// CPU trainer's own flag knows fp32 and bf16 only.
+inline TrainMath take_train_precision(int& argc, char** argv) {
+  TrainMath m = TrainMath::Fp32;
+  int out = 2;
+  bool seen = false;
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "-precision") != 0) {
+      argv[out++] = argv[i];
+      continue;
+    }
+    if (seen) fail("flag -precision is given twice");
+    if (i + 1 >= argc) fail("flag -precision needs a value (fp32, tf32 or bf16)");
+    const std::string v = argv[++i];
+    if (v == "fp32") m = TrainMath::Fp32;
+    else if (v == "tf32") m = TrainMath::Tf32;
+    else if (v == "bf16") m = TrainMath::Bf16;
+    else fail("train: -precision is fp32, tf32 or bf16 on the GPU, got '%s'", v.c_str());
+    seen = true;
+  }
+  argc = out;
+  argv[argc] = nullptr;
+  return m;
+}
+
+// train on the GPU: the CPU's driver (commands/train.h) over CudaModel, the
+// products through cuBLAS in the -precision asked for.
+template <class CudaModel>
+int train_on_device(int* argc, char** argv) {
+  const char* name = CudaModel::info().name;
+  std::string why;
+  if (!blas().load(why)) {
+    std::fprintf(stderr, "%s: no usable cuBLAS (%s): training on the CPU\n", name, why.c_str());
+    run_device().kind = "cpu";
+    run_device().note = " (no cuBLAS)";
+    return kRunOnCpu;
+  }
+  blas().math = take_train_precision(*argc, argv);
+  if (blas().math == TrainMath::Tf32)
+    std::fprintf(stderr, "train: the products in TF32 on the GPU (cuBLAS, fp32 sums and master weights)\n");
+  else if (blas().math == TrainMath::Bf16)
+    std::fprintf(stderr, "train: the products on bf16 operands on the GPU (cuBLAS, fp32 sums and master weights)\n");
+  Flags f(*argc, argv, 2);
+  return cmd_train<CudaModel>(f);
+}
+
 template <class CudaModel>
 int run_on_device(int* argc, char** argv) {
   run_device().usage =
-      "\nthis program was built with a GPU path (rnnc --cuda): generate, valid and probs run on an NVIDIA GPU\n"
+      "\nthis program was built with a GPU path (rnnc --cuda): generate, valid, probs and train run on an NVIDIA GPU\n"
       "  -i N     the GPU to run on (default 0)\n"
       "  -nogpu   run on the CPU\n"
-      "  where no GPU is usable they say so in one line and run on the CPU; train runs on the CPU\n";
+      "  where no GPU is usable they say so in one line and run on the CPU\n"
+      "  train -precision fp32|tf32|bf16 on the GPU: the products' arithmetic (fp32 master weights)\n";
   if (*argc < 2) return kRunOnCpu;
   const DeviceFlags d = take_device_flags(*argc, argv);
   const std::string cmd = argv[1];
   const char* name = CudaModel::info().name;
-  if (cmd == "train") {
-    if (!d.nogpu) std::fprintf(stderr, "%s: train runs on the CPU (this build's GPU path is generation only)\n", name);
-    return kRunOnCpu;
-  }
-  if (cmd != "generate" && cmd != "valid" && cmd != "probs") return kRunOnCpu;
+  if (cmd != "generate" && cmd != "valid" && cmd != "probs" && cmd != "train") return kRunOnCpu;
   if (d.nogpu) return kRunOnCpu;
   // What the GPU path does not do yet runs on the CPU, saying so.
-  if (flag_value(*argc, argv, "-precision") == "bf16") {
+  if (cmd != "train" && flag_value(*argc, argv, "-precision") == "bf16") {
     std::fprintf(stderr, "%s: -precision bf16 runs on the CPU (the GPU path is fp32)\n", name);
     return kRunOnCpu;
   }
@@ -143,6 +189,7 @@ int run_on_device(int* argc, char** argv) {
   }
   run_device().kind = "cuda";
   run_device().note = ", " + device;
+  if (cmd == "train") return train_on_device<CudaModel>(argc, argv);
   Flags f(*argc, argv, 2);
   if (cmd == "generate") return cmd_generate<CudaModel>(f);
   if (cmd == "valid") return cmd_valid<CudaModel>(f);

@@ -2,11 +2,13 @@
 // layers/connected.h, specialised on the Cuda tag; y = act(W' x + b'), or
 // for a one-hot input the gathered column W'[:, c] (a warp per output).
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "../cuda/device.cuh"
 #include "../cuda/persistent.cuh"
+#include "../cuda/train.cuh"
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -61,6 +63,23 @@ struct Connected<IN, OUT, A, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     p.y = y;
     list.add(p.dense);
   }
+  // ---- Training on the device (train): batch norm over all the batch's rows, as on the CPU ----
+  struct Train {
+    static constexpr int rows = STEPS * STREAMS;
+    cuda::TrainDense weights;
+    cuda::DeviceArray delta;  // -dL/dy, filled by the next layer
+    explicit Train(Connected& l) : delta(size_t(rows) * OUT) { weights.bind(l.weights, rows, rows); }
+  };
+  std::unique_ptr<Train> t;
+  void train_begin() { t.reset(new Train(*this)); }
+  std::vector<cuda::TrainDense*> train_dense() { return {&t->weights}; }
+  const real* train_output() { return t->weights.y.data(); }
+  real* delta() { return t->delta.data(); }
+  void clear_delta() { t->delta.zero(); }
+  void forward(const real* x) { t->weights.template forward<A>(0, Train::rows, x); }
+  void forward(const Symbol* chars) { t->weights.template forward<A>(0, Train::rows, chars); }
+  void backward(const real* x, real* dx) { t->weights.template backward<A>(0, Train::rows, t->delta.data(), x, dx); }
+  void backward(const Symbol* chars) { t->weights.template backward<A>(0, Train::rows, t->delta.data(), chars); }
 };
 
 }  // namespace rnnc::layers

@@ -1,15 +1,36 @@
-// [dropout] on a CUDA device: the identity at inference (layers/dropout.h
-// holds its training), a device-to-device copy.
+// [dropout] on a CUDA device: the identity at inference, a device-to-device
+// copy. In training the numbers are drawn on the host, from the program's
+// training generator in the CPU's order (layers/dropout.h), and copied to
+// the device, where the mask is applied: the draws, and so the weights, are
+// the CPU's whichever device trains.
 #pragma once
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "../cuda/device.cuh"
 #include "../cuda/persistent.cuh"
+#include "../cuda/train.cuh"
+#include "../error.h"
+#include "../train/noise.h"
 #include "layer.h"
 
 namespace rnnc::layers {
+
+namespace dropout_cuda {
+// y = 0 where r < p, else x * scale.
+__global__ void mask_forward(const float* r, const float* x, float p, float scale, float* y, size_t n) {
+  const size_t i = cuda::point_index();
+  if (i < n) y[i] = r[i] < p ? 0.f : x[i] * scale;
+}
+// dx += delta * scale where the element was kept.
+__global__ void mask_backward(const float* r, const float* delta, float p, float scale, float* dx, size_t n) {
+  const size_t i = cuda::point_index();
+  if (i < n && !(r[i] < p)) dx[i] += delta[i] * scale;
+}
+}  // namespace dropout_cuda
 
 template <int IN, int OUT, std::uint32_t PROBABILITY_BITS, int STEPS, int STREAMS, class Backend>
 struct Dropout;
@@ -39,6 +60,48 @@ struct Dropout<IN, OUT, PROBABILITY_BITS, STEPS, STREAMS, Cuda> : cuda::DeviceOu
   };
   void persistent(Persistent&, cuda::PhaseList&, bool gathered) {
     if (gathered) fail("a [dropout] cannot be the first layer");
+  // ---- Training on the device (train) ----
+  static float probability() {
+    const std::uint32_t bits = PROBABILITY_BITS;
+    float p;
+    std::memcpy(&p, &bits, sizeof p);
+    return p;
+  }
+  static float scale() { return static_cast<float>(1. / (1. - static_cast<double>(probability()))); }
+  struct Train {
+    static constexpr size_t count = size_t(STEPS) * STREAMS * IN;
+    std::vector<float> r_host;          // the draws, as the CPU's layer keeps them
+    cuda::DeviceArray r, y, delta;      // delta: -dL/dy, filled by the next layer
+    bool drawn = false;
+    Train() : r_host(count), r(count), y(count), delta(count) {}
+  };
+  std::unique_ptr<Train> t;
+  train::Noise* noise = nullptr;
+  void train_begin(train::Noise& nz) {
+    noise = &nz;
+    t.reset(new Train());
+  }
+  std::vector<cuda::TrainDense*> train_dense() { return {}; }
+  const real* train_output() { return t->y.data(); }
+  real* delta() { return t->delta.data(); }
+  void clear_delta() { t->delta.zero(); }
+  void forward(const real* x) {
+    Train& L = *t;
+    if (!noise->frozen || !L.drawn) {
+      if (!noise->rng) fail("internal error: a [dropout] layer was given no training generator");
+      for (float& v : L.r_host) v = noise->rng->uniform(0, 1);
+      L.r.upload(L.r_host);
+      L.drawn = true;
+    }
+    dropout_cuda::mask_forward<<<cuda::point_blocks(Train::count), cuda::kPointThreads>>>(
+        L.r.data(), x, probability(), scale(), L.y.data(), Train::count);
+    RNNC_CUDA_LAUNCHED();
+  }
+  void backward(const real*, real* dx) {
+    Train& L = *t;
+    dropout_cuda::mask_backward<<<cuda::point_blocks(Train::count), cuda::kPointThreads>>>(
+        L.r.data(), L.delta.data(), probability(), scale(), dx, Train::count);
+    RNNC_CUDA_LAUNCHED();
   }
 };
 

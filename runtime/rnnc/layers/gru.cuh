@@ -3,11 +3,13 @@
 // candidate reads r*h of every output: the gates z and r (and r*h), then the
 // candidate and the state update, with gru.h's fused order of sums.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "../cuda/device.cuh"
 #include "../cuda/persistent.cuh"
+#include "../cuda/train.cuh"
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -49,6 +51,58 @@ __global__ void update_kernel(cuda::DenseView wh, cuda::DenseView uh, const floa
   float s = float(xh + uh.b[j]) + float(rh + wh.b[j]);
   float hh = TANH ? cuda::activate<Act::Tanh>(s) : cuda::activate<Act::Logistic>(s);
   hn[j] = z[j] * h[j] + (1 - z[j]) * hh;
+}
+
+// ---- Training (see the class's training section) ----
+enum { Z, R, C };  // gate order, as the file's wz wr wh (C: the candidate)
+// One time step's rows (offsets applied).
+struct TrainStep {
+  const float* wy[3];
+  const float* uy[3];
+  const float* prev;  // h_{t-1}
+  float* hn;          // h_t
+  float *zg, *rg, *hh, *forgot;
+  const float* delta;  // -dL/dh_t from the next layer
+  float* dz[3];
+};
+// z, r and r * h_{t-1} (the candidate's recurrent input).
+__global__ void train_gates(TrainStep s, size_t n) {
+  const size_t e = cuda::point_index();
+  if (e >= n) return;
+  s.zg[e] = cuda::activate<Act::Logistic>(s.uy[Z][e] + s.wy[Z][e]);
+  float r = cuda::activate<Act::Logistic>(s.uy[R][e] + s.wy[R][e]);
+  s.rg[e] = r;
+  s.forgot[e] = s.prev[e] * r;
+}
+// The candidate and the new state.
+template <bool TANH>
+__global__ void train_update(TrainStep s, size_t n) {
+  const size_t e = cuda::point_index();
+  if (e >= n) return;
+  float sum = s.uy[C][e] + s.wy[C][e];
+  float c = TANH ? cuda::activate<Act::Tanh>(sum) : cuda::activate<Act::Logistic>(sum);
+  s.hh[e] = c;
+  float zz = s.zg[e];
+  s.hn[e] = zz * s.prev[e] + (1 - zz) * c;
+}
+// Backward through the state update: dh_next (-dL/dh_t from step t+1) in; dz of z and the candidate, and dprev's first part.
+template <bool TANH>
+__global__ void train_update_backward(TrainStep s, const float* dh_next, float* dprev, size_t n) {
+  const size_t e = cuda::point_index();
+  if (e >= n) return;
+  float dh = s.delta[e] + dh_next[e];
+  float zz = s.zg[e], c = s.hh[e];
+  s.dz[Z][e] = dh * (s.prev[e] - c) * zz * (1 - zz);
+  s.dz[C][e] = dh * (1 - zz) * (TANH ? 1 - c * c : c * (1 - c));
+  dprev[e] = dh * zz;
+}
+// Backward through r * h_{t-1}: r's dz, and dprev's second part.
+__global__ void train_reset_backward(TrainStep s, const float* dforgot, float* dprev, size_t n) {
+  const size_t e = cuda::point_index();
+  if (e >= n) return;
+  float r = s.rg[e];
+  s.dz[R][e] = dforgot[e] * s.prev[e] * r * (1 - r);
+  dprev[e] += dforgot[e] * r;
 }
 }  // namespace gru_cuda
 
@@ -149,9 +203,129 @@ struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     p.forgot = forgot.data();
     list.add(p.gates);
     list.add(p.update);
+  // ---- Training on the device (train): gru.h's training as cuda::TrainDense passes ----
+  // The input (u*) sub-layers run over all time steps as one product each;
+  // the recurrent (w*) ones step through time; their weight gradients are one
+  // product each over the whole sequence. The state starts at zero in every batch.
+  struct Train {
+    static constexpr int steps = STEPS, streams = STREAMS, rows = STEPS * STREAMS;
+    static constexpr size_t step = size_t(STREAMS) * H, all = size_t(rows) * H;
+    cuda::TrainDense w[3], u[3];
+    cuda::DeviceArray h;                  // (steps + 1) x streams x H; slot 0 is the zero initial state
+    cuda::DeviceArray zg, rg, hh, forgot;  // gates, candidate, r * h_{t-1}: rows x H
+    cuda::DeviceArray delta;              // -dL/dh_t for every step, filled by the next layer
+    cuda::DeviceArray dz[3], wd[3], dh, dprev, dforgot;
+    explicit Train(Gru& l)
+        : h(all + step), zg(all), rg(all), hh(all), forgot(all), delta(all), dh(step), dprev(step), dforgot(step) {
+      DenseParams* wp[3] = {&l.wz, &l.wr, &l.wh};
+      DenseParams* up[3] = {&l.uz, &l.ur, &l.uh};
+      for (int k = 0; k < 3; ++k) {
+        w[k].bind(*wp[k], rows, streams);
+        u[k].bind(*up[k], rows, streams);
+        dz[k].resize(all);
+        wd[k].resize(all);
+      }
+    }
+    gru_cuda::TrainStep at(int t) {
+      const size_t o = t * step;
+      gru_cuda::TrainStep s;
+      for (int k = 0; k < 3; ++k) {
+        s.wy[k] = w[k].y.data() + o;
+        s.uy[k] = u[k].y.data() + o;
+        s.dz[k] = dz[k].data() + o;
+      }
+      s.prev = h.data() + o;
+      s.hn = h.data() + o + step;
+      s.zg = zg.data() + o;
+      s.rg = rg.data() + o;
+      s.hh = hh.data() + o;
+      s.forgot = forgot.data() + o;
+      s.delta = delta.data() + o;
+      return s;
+    }
+  };
+  std::unique_ptr<Train> t;
+  void train_begin() { t.reset(new Train(*this)); }
+  std::vector<cuda::TrainDense*> train_dense() {
+    std::vector<cuda::TrainDense*> v;
+    for (auto& d : t->w) v.push_back(&d);
+    for (auto& d : t->u) v.push_back(&d);
+    return v;
+  }
+  const real* train_output() { return t->h.data() + Train::step; }
+  real* delta() { return t->delta.data(); }
+  void clear_delta() { t->delta.zero(); }
+
+  void forward(const real* x) {
+    for (auto& d : t->u) d.template forward<Act::Linear>(0, Train::rows, x);
+    forward_recurrent();
+  }
+  void forward(const Symbol* chars) {
+    for (auto& d : t->u) d.template forward<Act::Linear>(0, Train::rows, chars);
+    forward_recurrent();
+  }
+  void backward(const real* x, real* dx) {
+    backward_recurrent();
+    for (int k = 0; k < 3; ++k) t->u[k].template backward<Act::Linear>(0, Train::rows, t->dz[k].data(), x, dx);
+  }
+  void backward(const Symbol* chars) {
+    backward_recurrent();
+    for (int k = 0; k < 3; ++k) t->u[k].template backward<Act::Linear>(0, Train::rows, t->dz[k].data(), chars);
   }
 
  private:
+  void forward_recurrent() {
+    using namespace gru_cuda;
+    Train& L = *t;
+    constexpr size_t step = Train::step;
+    const int blocks = cuda::point_blocks(step);
+    cuda::zero_device(L.h.data(), step);
+    for (int s = 0; s < Train::steps; ++s) {
+      const int r0 = s * Train::streams, r1 = r0 + Train::streams;
+      const float* prev = L.h.data() + s * step;
+      L.w[Z].template forward<Act::Linear>(r0, r1, prev);
+      L.w[R].template forward<Act::Linear>(r0, r1, prev);
+      train_gates<<<blocks, cuda::kPointThreads>>>(L.at(s), step);
+      RNNC_CUDA_LAUNCHED();
+      L.w[C].template forward<Act::Linear>(r0, r1, L.forgot.data() + s * step);
+      train_update<TANH><<<blocks, cuda::kPointThreads>>>(L.at(s), step);
+      RNNC_CUDA_LAUNCHED();
+    }
+  }
+
+  // Back through time; leaves -dL/d(pre-activation) of z, r and the candidate in dz, the input sub-layers' deltas.
+  void backward_recurrent() {
+    using namespace gru_cuda;
+    Train& L = *t;
+    constexpr size_t step = Train::step;
+    const int blocks = cuda::point_blocks(step);
+    L.dh.zero();
+    for (int s = Train::steps - 1; s >= 0; --s) {
+      const size_t o = s * step;
+      const int r0 = s * Train::streams, r1 = r0 + Train::streams;
+      train_update_backward<TANH><<<blocks, cuda::kPointThreads>>>(L.at(s), L.dh.data(), L.dprev.data(), step);
+      RNNC_CUDA_LAUNCHED();
+      // The candidate's recurrent sub-layer reads r * h_{t-1}.
+      float* wdh = L.wd[C].data() + o;
+      cuda::copy_device(wdh, L.dz[C].data() + o, step);
+      L.w[C].template backward_pointwise<Act::Linear>(r0, r1, wdh);
+      L.w[C].input_gradient(Train::streams, wdh, L.dforgot.data(), false);
+      train_reset_backward<<<blocks, cuda::kPointThreads>>>(L.at(s), L.dforgot.data(), L.dprev.data(), step);
+      RNNC_CUDA_LAUNCHED();
+      for (int k : {int(Z), int(R)}) {
+        float* wd = L.wd[k].data() + o;
+        cuda::copy_device(wd, L.dz[k].data() + o, step);
+        L.w[k].template backward_pointwise<Act::Linear>(r0, r1, wd);
+        if (s > 0) L.w[k].input_gradient(Train::streams, wd, L.dprev.data(), true);
+      }
+      L.dh.swap(L.dprev);
+    }
+    // The recurrent weights' gradients over all steps at once (r * h for the candidate's).
+    L.w[Z].weight_gradient(Train::rows, L.wd[Z].data(), L.h.data());
+    L.w[R].weight_gradient(Train::rows, L.wd[R].data(), L.h.data());
+    L.w[C].weight_gradient(Train::rows, L.wd[C].data(), L.forgot.data());
+  }
+
   void recur(const real* x, cuda::OneHot c) {
     using namespace cuda;
     gru_cuda::gates_kernel<<<grid(H, n), kThreads>>>(view(d_wz), view(d_wr), view(d_uz), view(d_ur), x, c, h.data(),

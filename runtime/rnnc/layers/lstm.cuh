@@ -4,11 +4,13 @@
 // gathered element for a one-hot character), the gates and the state update,
 // with lstm.h's fused order of sums.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "../cuda/device.cuh"
 #include "../cuda/persistent.cuh"
+#include "../cuda/train.cuh"
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -42,6 +44,53 @@ __global__ void step_kernel(Gates g, const float* x, cuda::OneHot c, const float
   cj += i * gg;
   cell[j] = cj;
   hn[j] = cuda::activate<Act::Tanh>(cj) * o;
+}
+
+// ---- Training (see the class's training section) ----
+enum { I, F, O, G };  // gate order, as the file's wi wf wo wg
+// One time step's rows (offsets applied): the sub-layers' outputs, the gates, the states.
+struct TrainStep {
+  const float* wy[4];
+  const float* uy[4];
+  float* gate[4];
+  const float* c;  // c_{t-1}
+  float* cn;       // c_t
+  float* tc;       // tanh(c_t)
+  float* hn;       // h_t
+  const float* delta;  // -dL/dh_t from the next layer
+  float* dz[4];        // -dL/d(gate pre-activation)
+};
+// The gates and the new state, lstm.h's training forward per element.
+__global__ void train_gates(TrainStep s, size_t n) {
+  const size_t e = cuda::point_index();
+  if (e >= n) return;
+  float f = cuda::activate<Act::Logistic>(s.wy[F][e] + s.uy[F][e]);
+  float i = cuda::activate<Act::Logistic>(s.wy[I][e] + s.uy[I][e]);
+  float g = cuda::activate<Act::Tanh>(s.wy[G][e] + s.uy[G][e]);
+  float og = cuda::activate<Act::Logistic>(s.wy[O][e] + s.uy[O][e]);
+  s.gate[F][e] = f;
+  s.gate[I][e] = i;
+  s.gate[G][e] = g;
+  s.gate[O][e] = og;
+  float cn = s.c[e] * f + i * g;
+  s.cn[e] = cn;
+  float th = cuda::activate<Act::Tanh>(cn);
+  s.tc[e] = th;
+  s.hn[e] = og * th;
+}
+// Back through one step's gates: dh (-dL/dh_t from step t+1) and dc (-dL/dc_t) in, dc becomes -dL/dc_{t-1}.
+__global__ void train_gates_backward(TrainStep s, const float* dh_next, float* dc, size_t n) {
+  const size_t e = cuda::point_index();
+  if (e >= n) return;
+  float dh = s.delta[e] + dh_next[e];
+  float th = s.tc[e];
+  float f = s.gate[F][e], i = s.gate[I][e], g = s.gate[G][e], og = s.gate[O][e];
+  float d = dc[e] + dh * og * (1 - th * th);
+  s.dz[O][e] = dh * th * og * (1 - og);
+  s.dz[I][e] = d * g * i * (1 - i);
+  s.dz[G][e] = d * i * (1 - g * g);
+  s.dz[F][e] = d * s.c[e] * f * (1 - f);
+  dc[e] = d * f;
 }
 }  // namespace lstm_cuda
 
@@ -134,9 +183,114 @@ struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     p.h[1] = hn.data();
     p.cell = cell.data();
     list.add(p.gates);
+  // ---- Training on the device (train): lstm.h's training as cuda::TrainDense passes ----
+  // The input (u*) sub-layers run over all time steps as one product each;
+  // the recurrent (w*) ones step through time, then one kernel computes the
+  // gates and the state; their weight gradients are one product each over
+  // the whole sequence. The state starts at zero in every batch.
+  struct Train {
+    static constexpr int steps = STEPS, streams = STREAMS, rows = STEPS * STREAMS;
+    static constexpr size_t step = size_t(STREAMS) * H, all = size_t(rows) * H;
+    cuda::TrainDense w[4], u[4];
+    cuda::DeviceArray h, c;     // (steps + 1) x streams x H; slot 0 is the zero initial state
+    cuda::DeviceArray gate[4];  // activated gates, rows x H
+    cuda::DeviceArray tc;       // tanh(c_t)
+    cuda::DeviceArray delta;    // -dL/dh_t for every step, filled by the next layer
+    cuda::DeviceArray dz[4], wd[4], dh, dc, dprev;
+    explicit Train(Lstm& l) : h(all + step), c(all + step), tc(all), delta(all), dh(step), dc(step), dprev(step) {
+      DenseParams* wp[4] = {&l.wi, &l.wf, &l.wo, &l.wg};
+      DenseParams* up[4] = {&l.ui, &l.uf, &l.uo, &l.ug};
+      for (int k = 0; k < 4; ++k) {
+        w[k].bind(*wp[k], rows, streams);
+        u[k].bind(*up[k], rows, streams);
+        gate[k].resize(all);
+        dz[k].resize(all);
+        wd[k].resize(all);
+      }
+    }
+    lstm_cuda::TrainStep at(int t) {
+      const size_t o = t * step;
+      lstm_cuda::TrainStep s;
+      for (int k = 0; k < 4; ++k) {
+        s.wy[k] = w[k].y.data() + o;
+        s.uy[k] = u[k].y.data() + o;
+        s.gate[k] = gate[k].data() + o;
+        s.dz[k] = dz[k].data() + o;
+      }
+      s.c = c.data() + o;
+      s.cn = c.data() + o + step;
+      s.tc = tc.data() + o;
+      s.hn = h.data() + o + step;
+      s.delta = delta.data() + o;
+      return s;
+    }
+  };
+  std::unique_ptr<Train> t;
+  void train_begin() { t.reset(new Train(*this)); }
+  std::vector<cuda::TrainDense*> train_dense() {
+    std::vector<cuda::TrainDense*> v;
+    for (auto& d : t->w) v.push_back(&d);
+    for (auto& d : t->u) v.push_back(&d);
+    return v;
+  }
+  const real* train_output() { return t->h.data() + Train::step; }
+  real* delta() { return t->delta.data(); }
+  void clear_delta() { t->delta.zero(); }
+
+  void forward(const real* x) {
+    for (auto& d : t->u) d.template forward<Act::Linear>(0, Train::rows, x);
+    forward_recurrent();
+  }
+  void forward(const Symbol* chars) {
+    for (auto& d : t->u) d.template forward<Act::Linear>(0, Train::rows, chars);
+    forward_recurrent();
+  }
+  void backward(const real* x, real* dx) {
+    backward_recurrent();
+    for (int k = 0; k < 4; ++k) t->u[k].template backward<Act::Linear>(0, Train::rows, t->dz[k].data(), x, dx);
+  }
+  void backward(const Symbol* chars) {
+    backward_recurrent();
+    for (int k = 0; k < 4; ++k) t->u[k].template backward<Act::Linear>(0, Train::rows, t->dz[k].data(), chars);
   }
 
  private:
+  void forward_recurrent() {
+    Train& L = *t;
+    constexpr size_t step = Train::step;
+    cuda::zero_device(L.h.data(), step);
+    cuda::zero_device(L.c.data(), step);
+    for (int s = 0; s < Train::steps; ++s) {
+      for (auto& d : L.w) d.template forward<Act::Linear>(s * Train::streams, (s + 1) * Train::streams, L.h.data() + s * step);
+      lstm_cuda::train_gates<<<cuda::point_blocks(step), cuda::kPointThreads>>>(L.at(s), step);
+      RNNC_CUDA_LAUNCHED();
+    }
+  }
+
+  // Back through time; leaves -dL/d(gate pre-activation) of every row in dz, the input sub-layers' deltas.
+  void backward_recurrent() {
+    Train& L = *t;
+    constexpr size_t step = Train::step;
+    L.dh.zero();
+    L.dc.zero();
+    for (int s = Train::steps - 1; s >= 0; --s) {
+      const size_t o = s * step;
+      lstm_cuda::train_gates_backward<<<cuda::point_blocks(step), cuda::kPointThreads>>>(L.at(s), L.dh.data(),
+                                                                                        L.dc.data(), step);
+      RNNC_CUDA_LAUNCHED();
+      L.dprev.zero();
+      for (int k = 0; k < 4; ++k) {
+        float* wd = L.wd[k].data() + o;
+        cuda::copy_device(wd, L.dz[k].data() + o, step);
+        L.w[k].template backward_pointwise<Act::Linear>(s * Train::streams, (s + 1) * Train::streams, wd);
+        if (s > 0) L.w[k].input_gradient(Train::streams, wd, L.dprev.data(), true);
+      }
+      L.dh.swap(L.dprev);
+    }
+    // The recurrent weights' gradients over all steps at once: dW += dZ^T [h_{-1} .. h_{T-2}].
+    for (int k = 0; k < 4; ++k) L.w[k].weight_gradient(Train::rows, L.wd[k].data(), L.h.data());
+  }
+
   void recur(const real* x, cuda::OneHot c) {
     lstm_cuda::Gates g;
     for (int k = 0; k < 4; ++k) {

@@ -4,11 +4,13 @@
 // division; the sum runs as a tree, so it may differ from the CPU's
 // sequential float sum in the last bits.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "../cuda/device.cuh"
 #include "../cuda/persistent.cuh"
+#include "../cuda/train.cuh"
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -48,6 +50,22 @@ __global__ void softmax_kernel(const float* x, int group, float temperature, flo
   }
   sum = block_reduce(sum, shared, [](float a, float b) { return a + b; });
   for (int i = threadIdx.x; i < group; i += kThreads) out[i] /= sum;
+}
+
+// Training: -dL/dx = (truth - p) / temperature within the truth's group, 0
+// in the others (layers/softmax.h); one thread per element.
+__global__ void loss_delta(const float* p, const int* truth, int n, int group, float temperature, float* dx,
+                           size_t count) {
+  const size_t i = cuda::point_index();
+  if (i >= count) return;
+  const int r = static_cast<int>(i / n), k = static_cast<int>(i % n);
+  const int g0 = truth[r] / group * group;
+  dx[i] = k >= g0 && k < g0 + group ? (float(k == truth[r]) - p[i]) / temperature : 0.f;
+}
+// Each row's log p[truth], in double; the host sums them in row order.
+__global__ void row_log_p(const float* p, const int* truth, int n, int rows, double* cost) {
+  const int r = blockIdx.x * blockDim.x + threadIdx.x;
+  if (r < rows) cost[r] = log(static_cast<double>(p[size_t(r) * n + truth[r]]));
 }
 }  // namespace softmax_cuda
 
@@ -102,6 +120,38 @@ struct Softmax<IN, N, GROUPS, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     if (gathered) fail("a [softmax] cannot be the first layer");
     p.y = y;
     p.temperature = temperature;
+  // ---- Training on the device (train): softmax of every row and darknet's cost -log p[truth] ----
+  // The probabilities by the inference kernel over all rows; the cost's
+  // rows come back to the host and are summed there in row order, as on the CPU.
+  struct Train {
+    static constexpr int rows = STEPS * STREAMS;
+    cuda::DeviceArray p;
+    double* cost = nullptr;  // [rows], on the device
+    std::vector<double> cost_host;
+    Train() : p(size_t(rows) * N), cost_host(rows) { RNNC_CUDA_CHECK(cudaMalloc(&cost, rows * sizeof(double))); }
+    ~Train() { cudaFree(cost); }
+  };
+  std::unique_ptr<Train> t;
+  void train_begin() { t.reset(new Train()); }
+  std::vector<cuda::TrainDense*> train_dense() { return {}; }
+  double loss(const real* x, const Symbol* truth, real temperature, real* dx) {
+    Train& L = *t;
+    constexpr size_t count = size_t(Train::rows) * N;
+    for (int r0 = 0; r0 < Train::rows; r0 += 65535) {  // a grid's y is at most 65535
+      const int n_rows = Train::rows - r0 < 65535 ? Train::rows - r0 : 65535;
+      softmax_cuda::softmax_kernel<<<dim3(GROUPS, n_rows), softmax_cuda::kThreads>>>(
+          x + size_t(r0) * N, kGroup, temperature, L.p.data() + size_t(r0) * N);
+      RNNC_CUDA_LAUNCHED();
+    }
+    softmax_cuda::loss_delta<<<cuda::point_blocks(count), cuda::kPointThreads>>>(L.p.data(), truth, N, kGroup,
+                                                                                 temperature, dx, count);
+    RNNC_CUDA_LAUNCHED();
+    softmax_cuda::row_log_p<<<(Train::rows + 127) / 128, 128>>>(L.p.data(), truth, N, Train::rows, L.cost);
+    RNNC_CUDA_LAUNCHED();
+    RNNC_CUDA_CHECK(cudaMemcpy(L.cost_host.data(), L.cost, Train::rows * sizeof(double), cudaMemcpyDeviceToHost));
+    double cost = 0;
+    for (int r = 0; r < Train::rows; ++r) cost -= L.cost_host[r];
+    return cost;
   }
 };
 
