@@ -40,16 +40,39 @@ inline void pack_panels(const V& w, int out, V& panels) {
     pack_rows<MR>(w.data() + size_t(i) * in, in, 1, std::min(MR, out - i), in, panels.data() + size_t(i) * in);
 }
 
+// From this many samples on, bf16 weights are widened to float panels once,
+// at reset_batch, instead of a block at a time in every product: the product
+// is bound by the FMAs there, not by the bytes read (cfg/rnn.cfg at -n 32:
+// ~200 MFLOP a character against 6 MB of bf16 weights), and this project's
+// AVX512-BF16 machine has no faster bf16 arithmetic than its FMAs (a
+// vdpbf16ps kernel ran 1.45x slower), so widening each step only cost time
+// (~25% at -n 32). The values are the bf16 weights' either way.
+constexpr int kWidenBf16OnceFrom = 16;
+
 // Lays the weights out as the batch micro-kernel reads them: rows in blocks
 // of kSimdRows, each block k-major ([OUT/MR][IN][MR]). The kernel
 // then reads one contiguous stream per block instead of MR streams a whole
 // row apart, which the prefetchers keep ahead of the FMAs when the weights
-// come from memory. Called by reset_batch, in either precision.
-inline void prepare_batch_weights(InferenceDense& d) {
-  if (!kBatchPanels || d.b.empty() || !d.panels.empty() || !d.panels_bf16.empty()) return;
+// come from memory. Called by reset_batch(n), in either precision.
+inline void prepare_batch_weights(InferenceDense& d, int n) {
+  if (!kBatchPanels || d.b.empty()) return;
   const int out = static_cast<int>(d.b.size());
-  if (!d.w.empty()) pack_panels(d.w, out, d.panels);
-  if (!d.w_bf16.empty()) pack_panels(d.w_bf16, out, d.panels_bf16);
+  if (!d.w.empty()) {
+    if (d.panels.empty()) pack_panels(d.w, out, d.panels);
+    return;
+  }
+  if (d.w_bf16.empty()) return;
+  if (n >= kWidenBf16OnceFrom) {
+    if (d.panels.empty()) {
+      WeightVector<real> widened(d.w_bf16.size());
+      for (size_t e = 0; e < widened.size(); ++e) widened[e] = from_bf16(d.w_bf16[e]);
+      pack_panels(widened, out, d.panels);
+    }
+    d.panels_bf16 = {};
+  } else {
+    if (d.panels_bf16.empty()) pack_panels(d.w_bf16, out, d.panels_bf16);
+    d.panels = {};
+  }
 }
 
 // One block of MR rows (of which `rows` are real) and all n columns of
@@ -88,7 +111,7 @@ inline void panel_product_rows(const InferenceDense& d, const T* X, T* Z, int n,
   for (int i = i0; i < i1; i += MR) {
     const int rows = std::min(MR, i1 - i);
     float* z = Z + size_t(i) * n;
-    if (d.panels_bf16.empty()) {
+    if (!d.panels.empty()) {  // float weights, or bf16 ones widened once (kWidenBf16OnceFrom)
       const float* p = d.panels.data() + size_t(i) * IN;
       panel_block<IN>(p, X, z, n, rows, {reinterpret_cast<const char*>(p + kPanelPrefetch), MR * sizeof(float)});
       continue;

@@ -51,7 +51,7 @@ struct Connected {
   void reset_batch(int samples) {
     n = samples;
     yb.assign(size_t(OUT) * n, real(0));
-    if (!gathered) prepare_batch_weights(folded);
+    if (!gathered) prepare_batch_weights(folded, n);
   }
   void dense_folded_batch(const real* X) { dense_forward_batch<IN, OUT, A>(folded, X, yb.data(), n); }
   void dense_folded_batch(const Symbol* c) { dense_gather_batch<IN, OUT, A>(folded, c, yb.data(), n); }

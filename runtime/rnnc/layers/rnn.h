@@ -77,9 +77,9 @@ struct Rnn {
     n = samples;
     hb.assign(size_t(H) * n, real(0));
     yb.assign(size_t(H) * n, real(0));
-    if (!input_gathered) prepare_batch_weights(folded_input);
-    prepare_batch_weights(folded_self);
-    prepare_batch_weights(folded_output);
+    if (!input_gathered) prepare_batch_weights(folded_input, n);
+    prepare_batch_weights(folded_self, n);
+    prepare_batch_weights(folded_output, n);
   }
   void step_fused_batch(const real* X) { fused_batch<false>(X, nullptr); }
   void step_fused_batch(const Symbol* c) { fused_batch<true>(nullptr, c); }
