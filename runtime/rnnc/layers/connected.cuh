@@ -63,6 +63,7 @@ struct Connected<IN, OUT, A, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     p.y = y;
     list.add(p.dense);
   }
+
   // ---- Training on the device (train): batch norm over all the batch's rows, as on the CPU ----
   struct Train {
     static constexpr int rows = STEPS * STREAMS;

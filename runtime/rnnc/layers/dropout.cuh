@@ -60,6 +60,8 @@ struct Dropout<IN, OUT, PROBABILITY_BITS, STEPS, STREAMS, Cuda> : cuda::DeviceOu
   };
   void persistent(Persistent&, cuda::PhaseList&, bool gathered) {
     if (gathered) fail("a [dropout] cannot be the first layer");
+  }
+
   // ---- Training on the device (train) ----
   static float probability() {
     const std::uint32_t bits = PROBABILITY_BITS;

@@ -203,6 +203,8 @@ struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     p.forgot = forgot.data();
     list.add(p.gates);
     list.add(p.update);
+  }
+
   // ---- Training on the device (train): gru.h's training as cuda::TrainDense passes ----
   // The input (u*) sub-layers run over all time steps as one product each;
   // the recurrent (w*) ones step through time; their weight gradients are one

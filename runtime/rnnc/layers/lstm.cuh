@@ -183,6 +183,8 @@ struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     p.h[1] = hn.data();
     p.cell = cell.data();
     list.add(p.gates);
+  }
+
   // ---- Training on the device (train): lstm.h's training as cuda::TrainDense passes ----
   // The input (u*) sub-layers run over all time steps as one product each;
   // the recurrent (w*) ones step through time, then one kernel computes the

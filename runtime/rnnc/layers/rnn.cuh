@@ -125,6 +125,8 @@ struct Rnn<IN, H, A, SHORTCUT, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     p.y = y;
     list.add(p.step);
     list.add(p.output);
+  }
+
   // ---- Training on the device (train): dense/train.h's passes as cuda::TrainDense ----
   // The input and output sub-layers run over all time steps as one product
   // each; the recurrent one steps through time (its product, then batch norm,

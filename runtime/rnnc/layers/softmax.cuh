@@ -120,6 +120,8 @@ struct Softmax<IN, N, GROUPS, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
     if (gathered) fail("a [softmax] cannot be the first layer");
     p.y = y;
     p.temperature = temperature;
+  }
+
   // ---- Training on the device (train): softmax of every row and darknet's cost -log p[truth] ----
   // The probabilities by the inference kernel over all rows; the cost's
   // rows come back to the host and are summed there in row order, as on the CPU.
