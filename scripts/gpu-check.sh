@@ -51,15 +51,9 @@ build_one() {
 }
 export -f build_one
 export logs
-# The bench's training programs (bench/projects) build alongside.
-{ ls -d projects/*; ls -d bench/projects/* 2>/dev/null; } | xargs -P "$jobs" -I{} bash -c "archs=(${archs[*]}); build_one {}" || true
-build_train() {
-  local p=$1
-  { cmake -S "train/$p" -B "train/$p/build" -DCMAKE_BUILD_TYPE=Release "${archs[@]}" &&
-    cmake --build "train/$p/build" -j 2; } > "$logs/build-train-$p.log" 2>&1
-}
-export -f build_train
-[ -d train ] && { ls train | xargs -P "$jobs" -I{} bash -c "archs=(${archs[*]}); build_train {}" || true; }
+# The training checks' projects (train/) and the bench's (bench/projects) build alongside.
+{ ls -d projects/*; ls -d train/* bench/projects/* 2>/dev/null; } |
+  xargs -P "$jobs" -I{} bash -c "archs=(${archs[*]}); build_one {}" || true
 echo "built in $(( $(date +%s) - start )) s"
 
 # The program a project built: the one executable in its build folder.
@@ -150,7 +144,7 @@ if [ -d train ]; then
   for p in $(ls train); do
     exe=$(find "train/$p/build" -maxdepth 1 -type f -perm -u+x 2>/dev/null | head -1)
     if [ -z "$exe" ]; then
-      echo "$p: FAIL build, see $logs/build-train-$p.log"; fails=$((fails + 1)); continue
+      echo "$p: FAIL build, see $logs/build-$p.log"; fails=$((fails + 1)); continue
     fi
     bash ./gpu-train-check.sh "$exe" data/train.txt data/valid.txt "$logs/train-$p" > "$logs/train-$p.txt" 2>&1
     rc=$?
