@@ -15,12 +15,28 @@ for cfg in "${cfgs[@]}"; do
   head -1 "$cfg" | grep -qE '^# .{10,}' || fail "$cfg: the first line should be a '# ...' comment saying what the cfg is for"
 done
 
+# cfgval CFG KEY: the [net] value of KEY (darknet's default when absent).
+cfgval() {
+  local v
+  v=$(tr -d ' \t\r' < "$1" | sed -n "s/^$2=//p" | head -1)
+  echo "${v:-$3}"
+}
+# Hidden units of all layers but the output: what a training row's activations scale with.
+units() { tr -d ' \t\r' < "$1" | sed -n 's/^output=//p' | awk -v inputs="$(cfgval "$1" inputs 256)" '{ s += $1 } END { print s - inputs }'; }
 t0=$(date +%s)
 # Compile, two jobs at a time; a job leaves NAME.built behind or its rnnc log.
+# A cfg whose training below is big (darknet's rnn.train.cfg) is built with
+# rnnc's own flags whatever RNNC_CXXFLAGS says (the suite's -O1 would leave its
+# pointwise loops scalar, for a minute's batch).
+big_training() {
+  local rows=$(( $(cfgval "$1" batch 1) * $(cfgval "$1" time_steps 1) ))
+  [ "$rows" -gt 1 ] && [ $((rows * $(units "$1"))) -gt 50000000 ]
+}
 build_one() {
-  local cfg=$1 name
+  local cfg=$1 name flags=${RNNC_CXXFLAGS:-}
   name=$(basename "$cfg" .cfg)
-  if "$RNNC" "$cfg" -o "$name" 2>"$name.rnnc.log"; then touch "$name.built"; fi
+  big_training "$cfg" && flags=
+  if RNNC_CXXFLAGS=$flags "$RNNC" "$cfg" -o "$name" 2>"$name.rnnc.log"; then touch "$name.built"; fi
 }
 for cfg in "${cfgs[@]}"; do
   while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done
@@ -33,14 +49,6 @@ for cfg in "${cfgs[@]}"; do
 done
 echo "compiled ${#cfgs[@]} cfgs in $(($(date +%s) - t0)) s"
 
-# cfgval CFG KEY: the [net] value of KEY (darknet's default when absent).
-cfgval() {
-  local v
-  v=$(tr -d ' \t\r' < "$1" | sed -n "s/^$2=//p" | head -1)
-  echo "${v:-$3}"
-}
-# Hidden units of all layers but the output: what a training row's activations scale with.
-units() { tr -d ' \t\r' < "$1" | sed -n 's/^output=//p' | awk -v inputs="$(cfgval "$1" inputs 256)" '{ s += $1 } END { print s - inputs }'; }
 mem_avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo 2>/dev/null || echo 0)
 
 : > data.txt  # corpus appends to it where the shared corpus is absent
@@ -69,7 +77,7 @@ for cfg in "${cfgs[@]}"; do
     continue
   fi
   batches=3
-  [ $((rows * hidden)) -gt 50000000 ] && batches=1
+  big_training "$cfg" && batches=1
   data=(-file data.txt) inputs=$(cfgval "$cfg" inputs 256)
   if [ "$inputs" -ne 256 ]; then  # word-level: token ids of the same text
     ./"$name" tokenize -file data.txt -vocab "$inputs" -o "$name.words" 2>"$name.tokenize.log" ||
