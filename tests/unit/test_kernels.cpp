@@ -330,3 +330,18 @@ TEST_CASE("batch product from weight panels equals the row-major product") {
   check_panel_product<64, 48>(32, g);    // whole blocks only
   check_panel_product<256, 100>(16, g);  // big enough for the threads: blocks of 48 rows, claimed as they come
 }
+
+TEST_CASE("transpose: tiled (and threaded from 256 K elements) equals the element-wise definition") {
+  GlibcRandom g(7);
+  for (auto [rows, cols] : {std::pair{1, 1}, {3, 70}, {70, 3}, {33, 65}, {256, 1024}, {1024, 1023}}) {
+    std::vector<real> W(size_t(rows) * cols), WT(W.size(), real(-1));
+    for (auto& v : W) v = g.uniform(-1, 1);
+    transpose(rows, cols, W.data(), WT.data());
+    bool same = true;
+    for (int i = 0; i < rows; ++i)
+      for (int j = 0; j < cols; ++j) same &= WT[size_t(j) * rows + i] == W[size_t(i) * cols + j];
+    CAPTURE(rows);
+    CAPTURE(cols);
+    CHECK(same);
+  }
+}
