@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
     d.w.resize(size_t(H) * H);
     for (size_t i = 0; i < d.w.size(); ++i) d.w[i] = static_cast<float>(i % 7) * 0.1f;
     d.b.assign(H, 0);
-    rnnc::prepare_batch_weights(d);
+    rnnc::prepare_batch_weights(d, S);
   }
   std::vector<float> X(size_t(H) * S, 0.1f), Z(size_t(H) * S);
   const double ours = seconds_per_call([&] {
