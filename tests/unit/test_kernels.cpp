@@ -333,7 +333,8 @@ TEST_CASE("batch product from weight panels equals the row-major product") {
 
 TEST_CASE("transpose: tiled (and threaded from 256 K elements) equals the element-wise definition") {
   GlibcRandom g(7);
-  for (auto [rows, cols] : {std::pair{1, 1}, {3, 70}, {70, 3}, {33, 65}, {256, 1024}, {1024, 1023}}) {
+  for (const auto& shape : {std::pair{1, 1}, {3, 70}, {70, 3}, {33, 65}, {256, 1024}, {1024, 1023}}) {
+    const int rows = shape.first, cols = shape.second;  // not a structured binding: CAPTURE takes it in a lambda
     std::vector<real> W(size_t(rows) * cols), WT(W.size(), real(-1));
     for (auto& v : W) v = g.uniform(-1, 1);
     transpose(rows, cols, W.data(), WT.data());
