@@ -38,6 +38,18 @@ compile() {
   "$RNNC" "$cfg" -o "$name" "$@" 2>"$name.rnnc.log" || { cat "$name.rnnc.log" >&2; fail "rnnc $cfg"; }
 }
 
+# two_at_a_time FUNC ITEM...: FUNC ITEM for every item, two running at once; returns when all are done
+# (FUNC says how each went, in files: its exit status is not kept).
+two_at_a_time() {
+  local f=$1 item
+  shift
+  for item in "$@"; do
+    while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done
+    "$f" "$item" &
+  done
+  wait
+}
+
 # A text every machine has: the corpus when it is there, else our own README many times over.
 corpus() {
   local bytes=$1 out=$2

@@ -38,11 +38,7 @@ build_one() {
   big_training "$cfg" && flags=
   if RNNC_CXXFLAGS=$flags "$RNNC" "$cfg" -o "$name" 2>"$name.rnnc.log"; then touch "$name.built"; fi
 }
-for cfg in "${cfgs[@]}"; do
-  while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done
-  build_one "$cfg" &
-done
-wait
+two_at_a_time build_one "${cfgs[@]}"
 for cfg in "${cfgs[@]}"; do
   name=$(basename "$cfg" .cfg)
   [ -f "$name.built" ] || { cat "$name.rnnc.log" >&2; fail "rnnc $cfg"; }

@@ -114,11 +114,7 @@ unit_one() {
       -cuda "$name/program.cu" -o "$name.ii" >> "$name.log" 2>&1 && touch "$name.ok"
 }
 cfgs=("$SRC"/cfg/*.cfg "$SRC"/examples/*.cfg)
-for cfg in "${cfgs[@]}"; do
-  while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done
-  unit_one "$cfg" &
-done
-wait
+two_at_a_time unit_one "${cfgs[@]}"
 for cfg in "${cfgs[@]}"; do
   name=all-$(basename "$(dirname "$cfg")")-$(basename "$cfg" .cfg)
   [ -f "$name.ok" ] || { cat "$name.log" >&2; fail "rnnc --cuda / nvcc on $cfg"; }

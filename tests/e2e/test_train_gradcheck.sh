@@ -159,16 +159,8 @@ check() {
   ./$name.bin gradcheck $name.weights -file text.txt -srand 2 -samples 1000000 -h 1e-5,1e-6 -floor 1e-4 \
     < /dev/null > $name.txt 2>> $name.build.log || echo "FAIL: gradcheck $name" >> $name.build.log
 }
-pids=()
-for name in $names; do
-  check $name &
-  pids+=($!)
-  if [ ${#pids[@]} -ge 2 ]; then
-    wait "${pids[0]}"
-    pids=("${pids[@]:1}")
-  fi
-done
-wait
+# shellcheck disable=SC2086 # $names: one word a cfg
+two_at_a_time check $names
 
 worst_all=0
 for name in $names; do

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "../layers/layer.h"  // concatenated
 #include "../params.h"
 #include "../vocabulary.h"
 #include "check.cuh"
@@ -387,9 +388,7 @@ struct TrainDense {
 // The sub-layers in training of all the layers (each kind's train_dense()), for the update and the copies.
 template <class... L>
 std::vector<TrainDense*> train_dense_of(L&... layers) {
-  std::vector<TrainDense*> all;
-  (..., [&](std::vector<TrainDense*> v) { all.insert(all.end(), v.begin(), v.end()); }(layers.train_dense()));
-  return all;
+  return rnnc::layers::concatenated<TrainDense*>(layers.train_dense()...);
 }
 
 }  // namespace rnnc::cuda

@@ -15,6 +15,7 @@
 #include "../cuda/train.cuh"
 #include "../error.h"
 #include "../train/noise.h"
+#include "dropout.h"  // the primary template, dropout_probability, dropout_scale
 #include "layer.h"
 
 namespace rnnc::layers {
@@ -31,9 +32,6 @@ __global__ void mask_backward(const float* r, const float* delta, float p, float
   if (i < n && !(r[i] < p)) dx[i] += delta[i] * scale;
 }
 }  // namespace dropout_cuda
-
-template <int IN, int OUT, std::uint32_t PROBABILITY_BITS, int STEPS, int STREAMS, class Backend>
-struct Dropout;
 
 template <int IN, int OUT, std::uint32_t PROBABILITY_BITS, int STEPS, int STREAMS>
 struct Dropout<IN, OUT, PROBABILITY_BITS, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
@@ -63,13 +61,8 @@ struct Dropout<IN, OUT, PROBABILITY_BITS, STEPS, STREAMS, Cuda> : cuda::DeviceOu
   }
 
   // ---- Training on the device (train) ----
-  static float probability() {
-    const std::uint32_t bits = PROBABILITY_BITS;
-    float p;
-    std::memcpy(&p, &bits, sizeof p);
-    return p;
-  }
-  static float scale() { return static_cast<float>(1. / (1. - static_cast<double>(probability()))); }
+  static float probability() { return dropout_probability<PROBABILITY_BITS>(); }
+  static float scale() { return dropout_scale<PROBABILITY_BITS>(); }
   struct Train {
     static constexpr size_t count = size_t(STEPS) * STREAMS * IN;
     std::vector<float> r_host;          // the draws, as the CPU's layer keeps them

@@ -29,19 +29,27 @@
 
 namespace rnnc::layers {
 
+// darknet's probability (a float, from its bits) and scale (1./(1.-probability)
+// in double, stored as a float); the CPU and CUDA layers both take them here.
+template <std::uint32_t PROBABILITY_BITS>
+float dropout_probability() {
+  const std::uint32_t bits = PROBABILITY_BITS;
+  float p;
+  std::memcpy(&p, &bits, sizeof p);
+  return p;
+}
+template <std::uint32_t PROBABILITY_BITS>
+float dropout_scale() {
+  return static_cast<float>(1. / (1. - static_cast<double>(dropout_probability<PROBABILITY_BITS>())));
+}
+
 template <int IN, int OUT, std::uint32_t PROBABILITY_BITS, int STEPS, int STREAMS, class Backend = Cpu>
 struct Dropout {
   static_assert(IN == OUT, "a dropout has as many outputs as inputs");
   static constexpr int kIn = IN, kOut = OUT, kSublayers = 0;
 
-  // darknet's probability (a float) and scale (1./(1.-probability) in double, stored as a float).
-  static float probability() {
-    const std::uint32_t bits = PROBABILITY_BITS;
-    float p;
-    std::memcpy(&p, &bits, sizeof p);
-    return p;
-  }
-  static float scale() { return static_cast<float>(1. / (1. - static_cast<double>(probability()))); }
+  static float probability() { return dropout_probability<PROBABILITY_BITS>(); }
+  static float scale() { return dropout_scale<PROBABILITY_BITS>(); }
 
   Dropout(const std::string&, bool) : p_(probability()), scale_(scale()) {}
   std::vector<DenseParams*> in_file_order() { return {}; }

@@ -35,20 +35,24 @@ namespace rnnc::layers {
 
 struct Cpu {};  // the backend every kind has: this file's headers
 
+// The layers' lists, one after another (each layer's in turn).
+template <class T, class... Lists>
+std::vector<T> concatenated(const Lists&... lists) {
+  std::vector<T> all;
+  (all.insert(all.end(), lists.begin(), lists.end()), ...);
+  return all;
+}
+
 // The parameters of all the layers, in darknet's weights-file order.
 template <class... L>
 std::vector<DenseParams*> in_file_order(L&... layers) {
-  std::vector<DenseParams*> all;
-  (..., [&](std::vector<DenseParams*> v) { all.insert(all.end(), v.begin(), v.end()); }(layers.in_file_order()));
-  return all;
+  return concatenated<DenseParams*>(layers.in_file_order()...);
 }
 
 // The same in the order darknet's init draws their rand() numbers.
 template <class... L>
 std::vector<DenseParams*> in_build_order(L&... layers) {
-  std::vector<DenseParams*> all;
-  (..., [&](std::vector<DenseParams*> v) { all.insert(all.end(), v.begin(), v.end()); }(layers.in_build_order()));
-  return all;
+  return concatenated<DenseParams*>(layers.in_build_order()...);
 }
 
 }  // namespace rnnc::layers
