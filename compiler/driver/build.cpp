@@ -199,13 +199,13 @@ int run_command(const std::string& cmd, std::string& output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-std::string quote(const std::string& s) {
+}  // namespace
+
+std::string shell_quoted(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
-
-}  // namespace
 
 std::vector<std::string> host_cxx_flags(const BuildOptions& opts) {
   // -ffp-contract=off: no fused multiply-adds, so fp32 sums round as darknet's do.
@@ -467,7 +467,7 @@ int compile_units() {
 void build_binary(const std::string& source, const std::string& model_name, const BuildOptions& opts) {
   check_output_path(opts.output);
   std::string flags;
-  for (const std::string& f : host_cxx_flags(opts)) flags += (flags.empty() ? "" : " ") + quote(f);
+  for (const std::string& f : host_cxx_flags(opts)) flags += (flags.empty() ? "" : " ") + shell_quoted(f);
   const fs::path root = usable_cache_root();
   remove_stale_build_folders(root);
   std::string key = cache_key(source, opts);
@@ -487,7 +487,7 @@ void build_binary(const std::string& source, const std::string& model_name, cons
     write_source_tree(work.string(), source, model_name, opts, !opts.blas_archive.empty());
     fs::path tmp_bin = work / model_name;
     // OpenBLAS goes in whole (a static archive): the program needs no library at run time.
-    std::string blas = opts.blas_archive.empty() ? "" : " " + quote(opts.blas_archive);
+    std::string blas = opts.blas_archive.empty() ? "" : " " + shell_quoted(opts.blas_archive);
     if (opts.dnnl) blas += " -ldnnl";  // shared: the program needs libdnnl.so at run time
     // On a machine with a core to spare, the program compiles as two units at
     // once, then links them (templates/program.cpp.tmpl): the train and
@@ -498,33 +498,33 @@ void build_binary(const std::string& source, const std::string& model_name, cons
     // the other unit compiled, so that an error in the model is shown once.
     const std::string compile =
         fmt::format("{} {}{}{} -I {}", opts.cxx, flags, opts.blas_archive.empty() ? "" : " -DRNNC_BLAS",
-                    opts.dnnl ? " -DRNNC_DNNL" : "", quote(work.string()));
-    const std::string source = quote((work / "program.cpp").string());
+                    opts.dnnl ? " -DRNNC_DNNL" : "", shell_quoted(work.string()));
+    const std::string source = shell_quoted((work / "program.cpp").string());
     std::string cmd;
     if (opts.cuda.enabled()) {
       // nvcc compiles the GPU path while the host compiler compiles the CPU
       // path, exactly as a CPU build does (as one unit); the host compiler links.
-      std::string nvcc = quote(opts.cuda.nvcc), libs;
-      for (const std::string& f : nvcc_flags(opts.cuda, opts.extra_flags)) nvcc += " " + quote(f);
-      for (const std::string& f : cuda_link_flags(opts.cuda)) libs += " " + quote(f);
+      std::string nvcc = shell_quoted(opts.cuda.nvcc), libs;
+      for (const std::string& f : nvcc_flags(opts.cuda, opts.extra_flags)) nvcc += " " + shell_quoted(f);
+      for (const std::string& f : cuda_link_flags(opts.cuda)) libs += " " + shell_quoted(f);
       cmd = fmt::format(
           "{0} -I {1} -c {2} -o {3} >{4} 2>&1 & "
           "{5} -c {6} -o {7}; cpu=$?; wait $!; gpu=$?; "
           "[ $cpu = 0 ] || exit $cpu; [ $gpu = 0 ] || {{ cat {4}; exit $gpu; }}; "
           "{8} {7} {3} -o {9}{10}{11}",
-          nvcc, quote(work.string()), quote((work / "program.cu").string()), quote((work / "cuda.o").string()),
-          quote((work / "nvcc.log").string()), compile, source, quote((work / "program.o").string()),
-          fmt::format("{} {}", opts.cxx, flags), quote(tmp_bin.string()), blas, libs);
+          nvcc, shell_quoted(work.string()), shell_quoted((work / "program.cu").string()), shell_quoted((work / "cuda.o").string()),
+          shell_quoted((work / "nvcc.log").string()), compile, source, shell_quoted((work / "program.o").string()),
+          fmt::format("{} {}", opts.cxx, flags), shell_quoted(tmp_bin.string()), blas, libs);
     } else if (compile_units() == 2) {
       cmd = fmt::format(
           "{0} -DRNNC_TRAINING_UNIT -c {1} -o {2} 2>{3} & "
           "{0} -DRNNC_TRAINING_ELSEWHERE -c {1} -o {4}; rest=$?; wait $!; training=$?; "
           "[ $rest = 0 ] || exit $rest; [ $training = 0 ] || {{ cat {3}; exit $training; }}; "
           "{0} {4} {2} -o {5}{6}",
-          compile, source, quote((work / "training.o").string()), quote((work / "training.log").string()),
-          quote((work / "program.o").string()), quote(tmp_bin.string()), blas);
+          compile, source, shell_quoted((work / "training.o").string()), shell_quoted((work / "training.log").string()),
+          shell_quoted((work / "program.o").string()), shell_quoted(tmp_bin.string()), blas);
     } else {
-      cmd = fmt::format("{} {} -o {}{}", compile, source, quote(tmp_bin.string()), blas);
+      cmd = fmt::format("{} {} -o {}{}", compile, source, shell_quoted(tmp_bin.string()), blas);
     }
     if (opts.verbose) fmt::print(stderr, "rnnc: {}\n", cmd);
     std::string log;
@@ -555,10 +555,10 @@ namespace {
 
 // The probe's compile command's pieces: flags (with the macros) and libraries.
 void probe_command(const BuildOptions& opts, std::string& flags, std::string& libs) {
-  for (const std::string& f : host_cxx_flags(opts)) flags += (flags.empty() ? "" : " ") + quote(f);
+  for (const std::string& f : host_cxx_flags(opts)) flags += (flags.empty() ? "" : " ") + shell_quoted(f);
   flags += opts.blas_archive.empty() ? "" : " -DRNNC_BLAS";
   flags += opts.dnnl ? " -DRNNC_DNNL" : "";
-  libs = opts.blas_archive.empty() ? "" : " " + quote(opts.blas_archive);
+  libs = opts.blas_archive.empty() ? "" : " " + shell_quoted(opts.blas_archive);
   libs += opts.dnnl ? " -ldnnl" : "";
 }
 
@@ -587,8 +587,8 @@ std::string plan_probe(const BuildOptions& opts) {
   for (const auto& f : embedded_files())
     if (std::string(f.path).rfind("rnnc/", 0) == 0) write_text(work / f.path, f.text);
   write_text(work / "plan_probe.cpp", embedded_file("templates/plan_probe.cpp.tmpl"));
-  const std::string cmd = fmt::format("{} {} -I {} {} -o {}{}", opts.cxx, flags, quote(work.string()),
-                                      quote((work / "plan_probe.cpp").string()), quote((work / "plan_probe").string()), libs);
+  const std::string cmd = fmt::format("{} {} -I {} {} -o {}{}", opts.cxx, flags, shell_quoted(work.string()),
+                                      shell_quoted((work / "plan_probe.cpp").string()), shell_quoted((work / "plan_probe").string()), libs);
   if (opts.verbose) fmt::print(stderr, "rnnc: {}\n", cmd);
   std::string log;
   if (run_command(cmd, log) != 0)

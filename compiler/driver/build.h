@@ -47,6 +47,9 @@ std::string cache_folder();
 // Runs CMD with /bin/sh, its output and errors into OUTPUT; its exit status.
 int run_shell(const std::string& cmd, std::string& output);
 
+// S as one word for /bin/sh (in single quotes).
+std::string shell_quoted(const std::string& s);
+
 // Writes SOURCE as DIR/program.cpp with the runtime under DIR/rnnc/ and a
 // CMakeLists.txt that builds it without rnnc (linking a static OpenBLAS where
 // it finds one, when `blas`).

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "diag.h"
-#include "driver/build.h"  // cmake_quoted
+#include "driver/build.h"  // cmake_quoted, run_shell, shell_quoted
 
 namespace fs = std::filesystem;
 
@@ -38,15 +38,8 @@ std::string nvcc_on_path() {
 // What nvcc itself takes as its toolkit root ("#$ TOP=..." in its --dryrun listing): nvcc may be a
 // wrapper script (/usr/local/bin/nvcc running /usr/local/cuda-13.0/bin/nvcc), which no link resolves.
 fs::path nvcc_top(const std::string& nvcc) {
-  std::string quoted = "'";
-  for (char c : nvcc) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  std::string cmd = quoted + "' --dryrun -c -x cu /dev/null -o /dev/null 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return {};
   std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  pclose(p);
+  if (run_shell(shell_quoted(nvcc) + " --dryrun -c -x cu /dev/null -o /dev/null", out) != 0) return {};
   std::stringstream lines(out);
   for (std::string line; std::getline(lines, line);)
     if (line.rfind("#$ TOP=", 0) == 0) {
