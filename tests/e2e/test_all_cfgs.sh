@@ -26,7 +26,7 @@ units() { tr -d ' \t\r' < "$1" | sed -n 's/^output=//p' | awk -v inputs="$(cfgva
 t0=$(date +%s)
 # Compile, two jobs at a time; a job leaves NAME.built behind or its rnnc log.
 # A cfg whose training below is big (darknet's rnn.train.cfg) is built with
-# rnnc's own flags whatever RNNC_CXXFLAGS says (the suite's -O1 would leave its
+# rnnc's own flags whatever RNNC_CXXFLAGS says (the suite's -O1 leaves its
 # pointwise loops scalar, for a minute's batch).
 big_training() {
   local rows=$(( $(cfgval "$1" batch 1) * $(cfgval "$1" time_steps 1) ))
