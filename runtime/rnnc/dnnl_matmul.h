@@ -11,23 +11,23 @@
 
 namespace rnnc {
 
-// C[M][N] (+)= A(M x K) B[K][N], A(i, k) = A[i*ai + k*ak]: one matmul
-// primitive per shape, made on first use and kept (making one costs far more
-// than a small product).
-inline void dnnl_gemm(int M, int N, int K, const float* A, ptrdiff_t ai, ptrdiff_t ak, const float* B, float* C,
-                      bool accumulate) {
+// C[M][N] (+)= A(M x K) B(K x N), A(i, k) = A[i*ai + k*ak], B(k, n) =
+// B[k*bk + n*bn]: one matmul primitive per shape and layout, made on first
+// use and kept (making one costs far more than a small product).
+inline void dnnl_gemm(int M, int N, int K, const float* A, ptrdiff_t ai, ptrdiff_t ak, const float* B, ptrdiff_t bk,
+                      ptrdiff_t bn, float* C, bool accumulate) {
   using dims = dnnl::memory::dims;
   using dt = dnnl::memory::data_type;
   static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   static std::mutex mu;
-  static std::map<std::tuple<int, int, int, ptrdiff_t, ptrdiff_t, bool>, dnnl::matmul> made;
+  static std::map<std::tuple<int, int, int, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, bool>, dnnl::matmul> made;
   const dnnl::memory::desc a_md(dims{M, K}, dt::f32, dims{ai, ak});
-  const dnnl::memory::desc b_md(dims{K, N}, dt::f32, dims{N, 1});
+  const dnnl::memory::desc b_md(dims{K, N}, dt::f32, dims{bk, bn});
   const dnnl::memory::desc c_md(dims{M, N}, dt::f32, dims{N, 1});
   dnnl::matmul product;
   {
     std::lock_guard<std::mutex> lock(mu);
-    auto key = std::make_tuple(M, N, K, ai, ak, accumulate);
+    auto key = std::make_tuple(M, N, K, ai, ak, bk, bn, accumulate);
     auto it = made.find(key);
     if (it == made.end()) {
       dnnl::primitive_attr attr;

@@ -240,7 +240,10 @@ inline void gemm_on(ProductKernel kernel, int M, int N, int K, const TA* A, ptrd
     }
 #endif
 #if defined(RNNC_DNNL)
-    if (kernel == ProductKernel::Dnnl) return dnnl_gemm(M, N, K, A, ai, ak, B, C, accumulate);
+    if (kernel == ProductKernel::Dnnl) {
+      ThreadPool::get().park();
+      return dnnl_gemm(M, N, K, A, ai, ak, B, N, 1, C, accumulate);
+    }
 #endif
   }
   (void)kernel;
@@ -255,6 +258,37 @@ template <class TA>
 inline void gemm_split(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const real* B, real* C,
                        bool accumulate) {
   gemm_on(planned_kernel(M, N, K, ak != 1), M, N, K, A, ai, ak, B, C, accumulate);
+}
+
+// C[M][N] (+)= A[M][K] B^T with B stored [N][K] (a weight matrix [out][in],
+// as a forward product reads it), where the plan gives the shape to a
+// library, which reads B in either layout; false, and nothing done, where
+// it gives it to rnnc's kernels, which take B only as [K][N].
+inline bool gemm_nt_on_library(int M, int N, int K, const real* A, const real* Bt, real* C, bool accumulate) {
+  if constexpr (std::is_same_v<real, float>) {
+    const ProductKernel kernel = planned_kernel(M, N, K, false);
+#if defined(RNNC_BLAS)
+    if (kernel == ProductKernel::OpenBlas) {
+      static const bool one_thread = (openblas_set_num_threads(1), true);
+      (void)one_thread;
+      parallel_for(M, [&](int i0, int i1) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, i1 - i0, N, K, 1.0f, A + size_t(i0) * K, K, Bt, K,
+                    accumulate ? 1.0f : 0.0f, C + size_t(i0) * N, N);
+      });
+      return true;
+    }
+#endif
+#if defined(RNNC_DNNL)
+    if (kernel == ProductKernel::Dnnl) {
+      ThreadPool::get().park();
+      dnnl_gemm(M, N, K, A, K, 1, Bt, 1, K, C, accumulate);
+      return true;
+    }
+#endif
+    (void)kernel;
+  }
+  (void)M, (void)N, (void)K, (void)A, (void)Bt, (void)C, (void)accumulate;
+  return false;
 }
 
 // C[M][N] (+)= A[M][K] * B[K][N]

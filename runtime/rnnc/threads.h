@@ -53,6 +53,11 @@ class ThreadPool {
     }
   }
 
+  // Sends the spinning workers to sleep now rather than after their spin:
+  // called before a library product that runs on threads of its own
+  // (oneDNN's OpenMP), which a spinning worker would take a core from.
+  void park() { park_.fetch_add(1, std::memory_order_relaxed); }
+
   ~ThreadPool() {
     {
       std::lock_guard<std::mutex> lk(mu_);
@@ -100,11 +105,14 @@ class ThreadPool {
     // Generation 0 is the one the pool was built in. Reading the counter here
     // instead would lose a wake-up: a short program can post jobs, or reach
     // the destructor, before this thread first runs.
-    unsigned seen = 0;
+    // `parked`: the park count when this worker took its last job; a park()
+    // since then ends the spin.
+    unsigned seen = 0, parked = park_.load(std::memory_order_relaxed);
     while (true) {
       // Spin a while for the next job, then sleep.
       int spins = 0;
-      while (generation_.load(std::memory_order_acquire) == seen && spins < 20000) {
+      while (generation_.load(std::memory_order_acquire) == seen && spins < 20000 &&
+             park_.load(std::memory_order_relaxed) == parked) {
         ++spins;
 #if defined(__x86_64__)
         __builtin_ia32_pause();
@@ -116,6 +124,7 @@ class ThreadPool {
         seen = generation_.load(std::memory_order_acquire);
         if (stop_) return;
       }
+      parked = park_.load(std::memory_order_relaxed);
       work(seen);
     }
   }
@@ -127,6 +136,7 @@ class ThreadPool {
   std::atomic<int> chunks_{0}, pending_{0};
   std::atomic<unsigned long long> claim_{0};
   std::atomic<unsigned> generation_{0};
+  std::atomic<unsigned> park_{0};
   unsigned last_generation_ = 0;  // the caller's own count
   bool stop_ = false;
 };

@@ -71,20 +71,33 @@ struct DenseCache {
   }
 };
 
-// Keeps a transposed copy of W for the forward product (and the one-hot
-// input's columns), refreshed once per batch; with train -precision bf16,
-// W^T and W rounded and packed for the bf16 products too.
+// A transposed copy of W for the forward products that rnnc's kernels run
+// (and the one-hot input's columns), made on first use after each refresh:
+// a product the plan gives to a library reads W as it is, and a batch then
+// transposes nothing. With train -precision bf16, W^T and W rounded and
+// packed for the bf16 products, at every refresh.
 struct DenseScratch {
-  std::vector<real> wt;  // [in][out]
-  Bf16Operand wt16, w16;
   void refresh(const DenseParams& p) {
-    wt.resize(p.weights.size());
-    transpose(p.out, p.in, p.weights.data(), wt.data());
+    stale = true;
     if (train_precision() == TrainPrecision::Bf16) {
       pack_bf16_operand(p.in, p.out, p.weights.data(), 1, p.in, wt16);
       pack_bf16_operand(p.out, p.in, p.weights.data(), p.in, 1, w16);
     }
   }
+  // W^T, [in][out], as of the last refresh.
+  const real* transposed(const DenseParams& p) const {
+    if (stale) {
+      wt.resize(p.weights.size());
+      transpose(p.out, p.in, p.weights.data(), wt.data());
+      stale = false;
+    }
+    return wt.data();
+  }
+  Bf16Operand wt16, w16;
+
+ private:
+  mutable std::vector<real> wt;
+  mutable bool stale = true;
 };
 
 // The three products of training, each in fp32 or bf16 (train_precision()).
@@ -92,8 +105,8 @@ struct DenseScratch {
 inline void forward_product(const DenseParams& p, const DenseScratch& s, int rows, const real* x, real* z) {
   if (train_precision() == TrainPrecision::Bf16)
     bf16_gemm_nn(rows, p.out, p.in, x, s.wt16, z, false);
-  else
-    gemm_nn(rows, p.out, p.in, x, s.wt.data(), z, false);
+  else if (!gemm_nt_on_library(rows, p.out, p.in, x, p.weights.data(), z, false))
+    gemm_nn(rows, p.out, p.in, x, s.transposed(p), z, false);
 }
 
 // dx (+)= delta W (-dL/dx from -dL/dz) for `rows` rows of delta.
@@ -126,59 +139,66 @@ inline void for_columns(int rows, int out, F&& f) {
   parallel_for(out, f, 16);
 }
 
-// Batch norm + bias + activation on pre-activations z (rows r0..r1 of the cache),
-// writing c.y; z is overwritten. Loops run along rows (contiguous) with
-// per-output accumulators, so they vectorise; the threads take columns.
+// One row of batch norm's last pass, columns j0..j1: normalise, scale, add
+// the bias, activate. __restrict: the outputs alias none of the inputs, so
+// the loop vectorises.
 template <Act A>
-inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1, real* z) {
+inline void finish_row(int j0, int j1, const real* __restrict z, const real* __restrict mean,
+                       const real* __restrict inv, const real* __restrict scales, const real* __restrict biases,
+                       real* __restrict xh, real* __restrict y) {
+  for (int j = j0; j < j1; ++j) {
+    xh[j] = (z[j] - mean[j]) * inv[j];
+    y[j] = train_activate<A>(xh[j] * scales[j] + biases[j]);
+  }
+}
+
+// Batch norm + bias + activation on pre-activations z (rows r0..r1 of the cache),
+// writing c.y. Loops run along rows (contiguous) with per-output
+// accumulators, so they vectorise; the threads take columns. The last pass
+// normalises, scales, adds the bias and activates at once: one pass over the
+// rows less than a pass each (a pass is ~0.5 MB at cfg/rnn.train.cfg's
+// 128 x 1024), with the same float operations.
+template <Act A>
+inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1, const real* z) {
   const int out = p.out;
   for_columns(r1 - r0, out, [&](int j0, int j1) {
-    if (p.batch_norm) {
-      static thread_local std::vector<real> sum, sq, inv;
-      sum.resize(out);
-      sq.resize(out);
-      inv.resize(out);
-      for (int g0 = r0; g0 < r1; g0 += c.group) {
-        const int g = g0 / c.group, n = c.group;
-        real* mean = &c.mean[size_t(g) * out];
-        real* sd = &c.sd[size_t(g) * out];
-        real* zg = z + size_t(g0 - r0) * out;
-        std::fill(sum.begin() + j0, sum.begin() + j1, real(0));
-        std::fill(sq.begin() + j0, sq.begin() + j1, real(0));
-        for (int r = 0; r < n; ++r)
-          for (int j = j0; j < j1; ++j) sum[j] += zg[size_t(r) * out + j];
-        for (int j = j0; j < j1; ++j) mean[j] = sum[j] / n;
-        for (int r = 0; r < n; ++r)
-          for (int j = j0; j < j1; ++j) {
-            real d = zg[size_t(r) * out + j] - mean[j];
-            sq[j] += d * d;
-          }
-        for (int j = j0; j < j1; ++j) {
-          real var = sq[j] / (n - 1);
-          sd[j] = std::sqrt(var);
-          inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
-          p.rolling_mean[j] = real(.99) * p.rolling_mean[j] + real(.01) * mean[j];
-          p.rolling_variance[j] = real(.99) * p.rolling_variance[j] + real(.01) * var;
-        }
-        for (int r = 0; r < n; ++r) {
-          real* zr = zg + size_t(r) * out;
-          real* xh = &c.xhat[size_t(g0 + r) * out];
-          for (int j = j0; j < j1; ++j) {
-            xh[j] = (zr[j] - mean[j]) * inv[j];
-            zr[j] = xh[j] * p.scales[j] + p.biases[j];
-          }
-        }
-      }
-    } else {
+    if (!p.batch_norm) {
       for (int r = r0; r < r1; ++r) {
-        real* zr = z + size_t(r - r0) * out;
-        for (int j = j0; j < j1; ++j) zr[j] += p.biases[j];
+        const real* zr = z + size_t(r - r0) * out;
+        real* y = &c.y[size_t(r) * out];
+        for (int j = j0; j < j1; ++j) y[j] = train_activate<A>(zr[j] + p.biases[j]);
       }
+      return;
     }
-    for (int r = r0; r < r1; ++r) {
-      real* zr = z + size_t(r - r0) * out;
-      real* y = &c.y[size_t(r) * out];
-      for (int j = j0; j < j1; ++j) y[j] = train_activate<A>(zr[j]);
+    static thread_local std::vector<real> sum, sq, inv;
+    sum.resize(out);
+    sq.resize(out);
+    inv.resize(out);
+    for (int g0 = r0; g0 < r1; g0 += c.group) {
+      const int g = g0 / c.group, n = c.group;
+      real* mean = &c.mean[size_t(g) * out];
+      real* sd = &c.sd[size_t(g) * out];
+      const real* zg = z + size_t(g0 - r0) * out;
+      std::fill(sum.begin() + j0, sum.begin() + j1, real(0));
+      std::fill(sq.begin() + j0, sq.begin() + j1, real(0));
+      for (int r = 0; r < n; ++r)
+        for (int j = j0; j < j1; ++j) sum[j] += zg[size_t(r) * out + j];
+      for (int j = j0; j < j1; ++j) mean[j] = sum[j] / n;
+      for (int r = 0; r < n; ++r)
+        for (int j = j0; j < j1; ++j) {
+          real d = zg[size_t(r) * out + j] - mean[j];
+          sq[j] += d * d;
+        }
+      for (int j = j0; j < j1; ++j) {
+        real var = sq[j] / (n - 1);
+        sd[j] = std::sqrt(var);
+        inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
+        p.rolling_mean[j] = real(.99) * p.rolling_mean[j] + real(.01) * mean[j];
+        p.rolling_variance[j] = real(.99) * p.rolling_variance[j] + real(.01) * var;
+      }
+      for (int r = 0; r < n; ++r)
+        finish_row<A>(j0, j1, zg + size_t(r) * out, mean, inv.data(), p.scales.data(), p.biases.data(),
+                      &c.xhat[size_t(g0 + r) * out], &c.y[size_t(g0 + r) * out]);
     }
   });
 }
@@ -197,46 +217,49 @@ template <Act A>
 inline void dense_train_forward_onehot(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1,
                                  const Symbol* chars, std::vector<real>& z) {
   z.resize(size_t(r1 - r0) * p.out);
+  const real* wt = s.transposed(p);
   for (int r = r0; r < r1; ++r) {
-    const real* col = &s.wt[size_t(chars[r]) * p.out];
+    const real* col = &wt[size_t(chars[r]) * p.out];
     std::copy(col, col + p.out, &z[size_t(r - r0) * p.out]);
   }
   dense_train_finish<A>(p, c, r0, r1, z.data());
 }
 
-// One row's share of batch norm's backward sums, columns j0..j1. The
-// pointers never overlap; saying so (__restrict, which GCC honours on
-// parameters) lets it vectorise.
-inline void bn_backward_sums(int j0, int j1, real* __restrict d, const real* __restrict xh,
-                             const real* __restrict scales, real* __restrict scale_updates, real* __restrict sum_d,
-                             real* __restrict sum_dx) {
+// One row of the backward's first pass, columns j0..j1: through the
+// activation (d *= f'(y)), into the bias updates, and with batch norm into
+// the scale updates and the group's sums (d *= scale). The pointers never
+// overlap; saying so (__restrict, which GCC honours on parameters) lets it
+// vectorise.
+template <Act A, bool BN>
+inline void backward_row(int j0, int j1, real* __restrict d, const real* __restrict y, real* __restrict bias_updates,
+                         const real* __restrict xh, const real* __restrict scales, real* __restrict scale_updates,
+                         real* __restrict sum_d, real* __restrict sum_dx) {
   for (int j = j0; j < j1; ++j) {
-    scale_updates[j] += d[j] * xh[j];
-    d[j] *= scales[j];
-    sum_d[j] += d[j];
-    sum_dx[j] += d[j] * xh[j];
+    d[j] *= train_gradient<A>(y[j]);
+    bias_updates[j] += d[j];
+    if constexpr (BN) {
+      scale_updates[j] += d[j] * xh[j];
+      d[j] *= scales[j];
+      sum_d[j] += d[j];
+      sum_dx[j] += d[j] * xh[j];
+    }
   }
-}
-
-// sum[j] += row[j], columns j0..j1.
-inline void add_row(int j0, int j1, const real* __restrict row, real* __restrict sum) {
-  for (int j = j0; j < j1; ++j) sum[j] += row[j];
 }
 
 // Backward through the activation, bias and batch norm for rows r0..r1:
 // delta holds -dL/dy for those rows and becomes -dL/dz (z = x W^T) in place;
-// accumulates bias and scale updates. The threads take columns.
+// accumulates bias and scale updates. The threads take columns; every sum
+// runs down its column in row order, as separate passes would.
 template <Act A>
 inline void dense_train_backward_pointwise(DenseParams& p, DenseCache& c, int r0, int r1, real* delta) {
   const int out = p.out, n_rows = r1 - r0;
   for_columns(n_rows, out, [&](int j0, int j1) {
-    for (int r = 0; r < n_rows; ++r) {
-      const real* y = &c.y[size_t(r0 + r) * out];
-      real* d = delta + size_t(r) * out;
-      for (int j = j0; j < j1; ++j) d[j] *= train_gradient<A>(y[j]);
+    if (!p.batch_norm) {
+      for (int r = 0; r < n_rows; ++r)
+        backward_row<A, false>(j0, j1, delta + size_t(r) * out, &c.y[size_t(r0 + r) * out], p.bias_updates.data(),
+                               nullptr, nullptr, nullptr, nullptr, nullptr);
+      return;
     }
-    for (int r = 0; r < n_rows; ++r) add_row(j0, j1, delta + size_t(r) * out, p.bias_updates.data());
-    if (!p.batch_norm) return;
     // y = xhat*scale + b, xhat = (z - mean) / D, D = sd + eps, sd = sqrt(sum (z-mean)^2 / (n-1)):
     // -dL/dz_k = (g_k - mean(g)) / D - (z_k - mean) * sum_i(g_i xhat_i) / ((n-1) sd D), g = -dL/dxhat.
     static thread_local std::vector<real> sum_d, sum_dx, inv;
@@ -250,8 +273,9 @@ inline void dense_train_backward_pointwise(DenseParams& p, DenseCache& c, int r0
       std::fill(sum_d.begin() + j0, sum_d.begin() + j1, real(0));
       std::fill(sum_dx.begin() + j0, sum_dx.begin() + j1, real(0));
       for (int r = 0; r < n; ++r)
-        bn_backward_sums(j0, j1, dg + size_t(r) * out, &c.xhat[size_t(g0 + r) * out], p.scales.data(),
-                         p.scale_updates.data(), sum_d.data(), sum_dx.data());
+        backward_row<A, true>(j0, j1, dg + size_t(r) * out, &c.y[size_t(g0 + r) * out], p.bias_updates.data(),
+                              &c.xhat[size_t(g0 + r) * out], p.scales.data(), p.scale_updates.data(), sum_d.data(),
+                              sum_dx.data());
       for (int j = j0; j < j1; ++j) {
         inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
         sum_d[j] = sum_d[j] / n;                                          // mean of g
