@@ -82,3 +82,45 @@ TEST_CASE("the check catches a product that is off") {
   for (int k = 0; k < K; ++k) sum += double(A[k]) * B[size_t(k) * N], size += std::fabs(double(A[k]) * B[size_t(k) * N]);
   CHECK(std::fabs(C[0] - sum) / (1e-5 * size) > 1);
 }
+
+TEST_CASE("a forward product on a library reads the weights untransposed") {
+  // gemm_nt_on_library: C (+)= A B^T with B stored [N][K], on the kernel the
+  // plan names for the shape; where that is rnnc's, nothing is done.
+  const int M = 260, N = 300, K = 270;
+  GlibcRandom g(7);
+  std::vector<float> A(size_t(M) * K), Bt(size_t(N) * K), C0(size_t(M) * N);
+  for (auto& x : A) x = static_cast<float>(g.uniform(-1, 1));
+  for (auto& x : Bt) x = static_cast<float>(g.uniform(-1, 1));
+  for (auto& x : C0) x = static_cast<float>(g.uniform(-1, 1));
+  std::vector<ProductKernel> kernels = {ProductKernel::Rnnc};
+  if (kOpenBlasLinked) kernels.push_back(ProductKernel::OpenBlas);
+  if (kDnnlLinked) kernels.push_back(ProductKernel::Dnnl);
+  for (ProductKernel k : kernels)
+    for (bool accumulate : {false, true}) {
+      CAPTURE(int(k));
+      CAPTURE(accumulate);
+      static PlannedProduct table[1];
+      table[0] = {M, N, K, ProductRole::Forward, k};
+      use_product_plan(table);
+      std::vector<float> C = C0;
+      const bool done = gemm_nt_on_library(M, N, K, A.data(), Bt.data(), C.data(), accumulate);
+      product_plan() = {};
+      CHECK(done == (k != ProductKernel::Rnnc));
+      if (!done) {
+        CHECK(C == C0);
+        continue;
+      }
+      double worst = 0;
+      for (int i = 0; i < M; ++i)
+        for (int j = 0; j < N; ++j) {
+          double sum = accumulate ? C0[size_t(i) * N + j] : 0, size = std::fabs(sum);
+          for (int kk = 0; kk < K; ++kk) {
+            const double term = double(A[size_t(i) * K + kk]) * Bt[size_t(j) * K + kk];
+            sum += term;
+            size += std::fabs(term);
+          }
+          worst = std::max(worst, std::fabs(C[size_t(i) * N + j] - sum) / (1e-5 * size + 1e-30));
+        }
+      CHECK(worst <= 1);
+    }
+}
