@@ -258,7 +258,7 @@ int main(int argc, char** argv) {
       // Parse as the host compiler will compile it (the same -std, -march and macros).
       co.args = rnnc::check_cxx_flags(bo);
       if (!bo.blas_archive.empty()) co.args.push_back("-DRNNC_BLAS");
-      if (bo.dnnl) co.args.push_back("-DRNNC_DNNL");
+      if (bo.dnnl) co.args.insert(co.args.end(), {"-DRNNC_DNNL", "-fopenmp"});
       if (!args.emit_dir.empty()) co.file_name = (std::filesystem::path(args.emit_dir) / "program.cpp").string();
       rnnc::check_emitted_source(source, co);
       if (args.verbose) fmt::print(stderr, "rnnc: Clang checked the emitted C++ in {:.0f} ms\n", ms(t1));

@@ -385,10 +385,12 @@ void write_source_tree(const std::string& dir, const std::string& source, const 
            : "";
   if (opts.dnnl)
     link_blas += fmt::format(
-        "# Products its plan gives to oneDNN (rnnc --dnnl): Debian's libdnnl, needed at run time.\n"
+        "# Products its plan gives to oneDNN (rnnc --dnnl): Debian's libdnnl, needed at run time;\n"
+        "# OpenMP, whose threads run oneDNN's products and rnnc's passes alike.\n"
         "find_package(dnnl REQUIRED)\n"
+        "find_package(OpenMP REQUIRED)\n"
         "target_compile_definitions({0} PRIVATE RNNC_DNNL)\n"
-        "target_link_libraries({0} PRIVATE DNNL::dnnl)\n",
+        "target_link_libraries({0} PRIVATE DNNL::dnnl OpenMP::OpenMP_CXX)\n",
         target);
   if (opts.cuda.enabled()) {
     std::vector<std::string> links = {"-pthread"};
@@ -411,6 +413,13 @@ void write_source_tree(const std::string& dir, const std::string& source, const 
 }
 
 namespace {
+
+// rnnc --dnnl: oneDNN's macro, and OpenMP, on which Debian's libdnnl runs its
+// products: with it the program's own passes run on the same threads
+// (threads.h), not on a second set that takes turns with them on the cores.
+// libdnnl is shared: the program needs libdnnl.so at run time.
+constexpr const char* kDnnlCompile = " -DRNNC_DNNL -fopenmp";
+constexpr const char* kDnnlLink = " -ldnnl -fopenmp";
 
 // The cache's key for a build: a hash of everything that goes into the binary.
 std::string cache_key(const std::string& source, const BuildOptions& opts) {
@@ -488,7 +497,7 @@ void build_binary(const std::string& source, const std::string& model_name, cons
     fs::path tmp_bin = work / model_name;
     // OpenBLAS goes in whole (a static archive): the program needs no library at run time.
     std::string blas = opts.blas_archive.empty() ? "" : " " + shell_quoted(opts.blas_archive);
-    if (opts.dnnl) blas += " -ldnnl";  // shared: the program needs libdnnl.so at run time
+    if (opts.dnnl) blas += kDnnlLink;
     // On a machine with a core to spare, the program compiles as two units at
     // once, then links them (templates/program.cpp.tmpl): the train and
     // gradcheck commands with the layers' training code, and the rest; ~20%
@@ -498,7 +507,7 @@ void build_binary(const std::string& source, const std::string& model_name, cons
     // the other unit compiled, so that an error in the model is shown once.
     const std::string compile =
         fmt::format("{} {}{}{} -I {}", opts.cxx, flags, opts.blas_archive.empty() ? "" : " -DRNNC_BLAS",
-                    opts.dnnl ? " -DRNNC_DNNL" : "", shell_quoted(work.string()));
+                    opts.dnnl ? kDnnlCompile : "", shell_quoted(work.string()));
     const std::string source = shell_quoted((work / "program.cpp").string());
     std::string cmd;
     if (opts.cuda.enabled()) {
@@ -557,9 +566,9 @@ namespace {
 void probe_command(const BuildOptions& opts, std::string& flags, std::string& libs) {
   for (const std::string& f : host_cxx_flags(opts)) flags += (flags.empty() ? "" : " ") + shell_quoted(f);
   flags += opts.blas_archive.empty() ? "" : " -DRNNC_BLAS";
-  flags += opts.dnnl ? " -DRNNC_DNNL" : "";
+  flags += opts.dnnl ? kDnnlCompile : "";
   libs = opts.blas_archive.empty() ? "" : " " + shell_quoted(opts.blas_archive);
-  libs += opts.dnnl ? " -ldnnl" : "";
+  libs += opts.dnnl ? kDnnlLink : "";
 }
 
 }  // namespace

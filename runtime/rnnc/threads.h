@@ -15,6 +15,51 @@
 
 namespace rnnc {
 
+// The number of threads: the cores, at most 8, or RNNC_THREADS.
+inline int pool_threads() {
+  int n = static_cast<int>(std::thread::hardware_concurrency());
+  if (const char* e = std::getenv("RNNC_THREADS")) n = std::atoi(e);
+  return std::max(1, std::min(n, 8));
+}
+
+#if defined(_OPENMP)
+// A program built with OpenMP (rnnc --dnnl: oneDNN runs its products on
+// OpenMP's threads) runs the chunks on OpenMP's team too: one set of threads
+// for oneDNN's products and rnnc's passes, not two sets taking turns on the
+// same cores, each spinning while the other works. Chunks are claimed in
+// any order; results never depend on which thread runs one.
+class ThreadPool {
+ public:
+  static ThreadPool& get() {
+    static ThreadPool pool;
+    return pool;
+  }
+  int size() const { return threads_; }
+
+  void run(int chunks, const std::function<void(int)>& f) {
+    if (chunks <= 1 || threads_ <= 1 || inside_job()) {
+      for (int c = 0; c < chunks; ++c) f(c);
+      return;
+    }
+    std::atomic<int> next{0};
+#pragma omp parallel num_threads(std::min(threads_, chunks))
+    {
+      inside_job() = true;
+      for (int c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) f(c);
+      inside_job() = false;
+    }
+  }
+  void park() {}  // OpenMP's team is the library's own
+
+ private:
+  ThreadPool() : threads_(pool_threads()) {}
+  static bool& inside_job() {
+    static thread_local bool inside = false;
+    return inside;
+  }
+  int threads_;
+};
+#else
 class ThreadPool {
  public:
   static ThreadPool& get() {
@@ -70,10 +115,7 @@ class ThreadPool {
 
  private:
   ThreadPool() {
-    int n = static_cast<int>(std::thread::hardware_concurrency());
-    if (const char* e = std::getenv("RNNC_THREADS")) n = std::atoi(e);
-    n = std::max(1, std::min(n, 8));
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this] { loop(); });
+    for (int i = 1, n = pool_threads(); i < n; ++i) workers_.emplace_back([this] { loop(); });
   }
 
   static bool& inside_job() {
@@ -140,6 +182,7 @@ class ThreadPool {
   unsigned last_generation_ = 0;  // the caller's own count
   bool stop_ = false;
 };
+#endif  // _OPENMP
 
 // f(begin, end) over a fixed split of [0, n) into one chunk per thread;
 // small n runs inline.

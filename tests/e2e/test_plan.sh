@@ -121,6 +121,11 @@ else
     grep -q libdnnl dnnl.ldd || fail "the plan picks oneDNN but the program does not link it"
     train dnnl 7 bk_dnnl
     close bk_fixed bk_dnnl "oneDNN's plan against the fixed rule, one batch"
+    # rnnc's passes run on OpenMP's threads there (threads.h): on one thread, the same bytes.
+    RNNC_THREADS=1 train dnnl 7 bk_dnnl_1
+    cmp -s bk_dnnl/wide_final.weights bk_dnnl_1/wide_final.weights ||
+      fail "the --dnnl program's weights depend on how many threads run rnnc's passes"
+    echo "ok   --dnnl: rnnc's passes on OpenMP's threads, the same weights on one thread"
   else
     ! grep -q libdnnl dnnl.ldd || fail "oneDNN linked though the plan picks it nowhere"
     echo "ok   --dnnl: oneDNN is slower here at every shape, not linked"

@@ -124,3 +124,26 @@ TEST_CASE("a forward product on a library reads the weights untransposed") {
       CHECK(worst <= 1);
     }
 }
+
+TEST_CASE("the thread pool runs every chunk once, nested jobs inline") {
+  // This program is built as rnnc --dnnl builds one (with OpenMP where oneDNN
+  // is found), so the pool here is OpenMP's team there.
+#if defined(_OPENMP)
+  MESSAGE("the pool runs on OpenMP's threads");
+#endif
+  for (int n : {1, 7, 64, 1000}) {
+    std::vector<int> hits(size_t(n) * 16, 0);
+    parallel_for(
+        n,
+        [&](int i0, int i1) {
+          for (int i = i0; i < i1; ++i)
+            parallel_for(
+                16, [&](int j0, int j1) { for (int j = j0; j < j1; ++j) ++hits[size_t(i) * 16 + j]; }, 1);
+        },
+        1);
+    for (int h : hits) REQUIRE(h == 1);
+    std::vector<int> blocks(n, 0);
+    parallel_blocks(n, 3, [&](int b0, int b1) { for (int i = b0; i < b1; ++i) ++blocks[i]; });
+    for (int h : blocks) REQUIRE(h == 1);
+  }
+}
