@@ -19,6 +19,7 @@
 #include "passes/plan.h"
 #include "plan/measure.h"
 #include "plan/product_plan.h"
+#include "rnnc/product_plan.h"  // cpu_has_amx_bf16
 #include "rnnc/vocabulary.h"  // kBlasMinWidth
 
 namespace {
@@ -50,7 +51,8 @@ const char* kUsage =
     "                   512 wide or more in and out), so trained weights do not depend on the machine\n"
     "  --show-plan      print each training product's kernel (and the GFLOP/s measured) while building\n"
     "  --dnnl           also try oneDNN's matmul (Debian's libdnnl-dev); a program whose plan picks it\n"
-    "                   needs libdnnl.so at run time\n"
+    "                   needs libdnnl.so at run time; on a CPU with AMX-BF16 the program always links it,\n"
+    "                   for train -precision bf16 (oneDNN's AMX kernels)\n"
     "  --no-blas        never link OpenBLAS (by default a model with sub-layers 512 wide or more links\n"
     "                   a static OpenBLAS, where the compiler finds one, for its large training products)\n"
     "  --no-check       do not check the emitted C++ with Clang before building it\n"
@@ -232,7 +234,9 @@ int main(int argc, char** argv) {
       products = rnnc::measured_plan(model, bo, libraries);
       link_blas = rnnc::plan_uses(products, rnnc::ProductKernel::OpenBlas);
       if (!link_blas) bo.blas_archive.clear();
-      bo.dnnl = rnnc::plan_uses(products, rnnc::ProductKernel::Dnnl);
+      // Linked too where this machine has AMX-BF16: train -precision bf16 runs its products on
+      // oneDNN's AMX kernels there (rnnc has none).
+      bo.dnnl = rnnc::plan_uses(products, rnnc::ProductKernel::Dnnl) || (bo.dnnl && rnnc::cpu_has_amx_bf16());
       if (args.verbose) fmt::print(stderr, "rnnc: planned the products in {:.0f} ms\n", ms(t2));
     } else {
       // --emit-only: the CMakeLists.txt looks for OpenBLAS itself.

@@ -264,8 +264,9 @@ inline void gemm_split(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t
 // as a forward product reads it), where the plan gives the shape to a
 // library, which reads B in either layout; false, and nothing done, where
 // it gives it to rnnc's kernels, which take B only as [K][N].
-inline bool gemm_nt_on_library(int M, int N, int K, const real* A, const real* Bt, real* C, bool accumulate) {
-  if constexpr (std::is_same_v<real, float>) {
+template <class T>
+inline bool gemm_nt_on_library(int M, int N, int K, const T* A, const T* Bt, T* C, bool accumulate) {
+  if constexpr (std::is_same_v<T, float>) {
     const ProductKernel kernel = planned_kernel(M, N, K, false);
 #if defined(RNNC_BLAS)
     if (kernel == ProductKernel::OpenBlas) {

@@ -8,14 +8,18 @@
 //     instruction, so both operands are packed with K's pairs side by side;
 //   elsewhere, the reference: operands rounded to bf16 but kept as floats,
 //     then gemm.h's fp32 products. Same numbers up to the order of the sums.
-// AMX (_tile_dpbf16ps, Sapphire Rapids) would be the fast path there; it is
-// not written, as no machine here can run it.
+// A program built with rnnc --dnnl runs them on oneDNN's bf16 matmul instead
+// where the CPU has AMX-BF16 (bf16_products_on_dnnl): oneDNN has AMX kernels,
+// rnnc does not (no machine here could run one).
 #pragma once
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 
 #include "bf16.h"
+#include "error.h"
 #include "gemm.h"
 
 namespace rnnc {
@@ -42,6 +46,38 @@ constexpr int kBf16Rows = 8, kBf16RowsWide = 12, kBf16Cols = 32;
 constexpr int bf16_rows_for(int M) { return M >= 96 ? kBf16RowsWide : kBf16Rows; }
 // K pairs per pass over the tiles (256 values of K).
 constexpr int kBf16ChunkPairs = 128;
+
+// Whether -precision bf16's products run on oneDNN: only in a program that
+// links it (rnnc --dnnl); there, where the CPU has AMX-BF16 (issue 15's
+// Xeon: oneDNN's bf16 matmul 2,626-2,965 GFLOP/s against its fp32's
+// 329-353), or as RNNC_BF16_PRODUCTS says (onednn or rnnc: for tests, and
+// for CPUs where a user measures otherwise).
+inline bool bf16_products_on_dnnl() {
+  static const bool on = [] {
+    const char* e = std::getenv("RNNC_BF16_PRODUCTS");
+    if (e && *e && std::strcmp(e, "onednn") != 0 && std::strcmp(e, "rnnc") != 0)
+      fail("RNNC_BF16_PRODUCTS is onednn or rnnc, got '%s'", e);
+    if (!kDnnlLinked) return false;
+    if (e && *e) return std::strcmp(e, "onednn") == 0;
+    return cpu_has_amx_bf16();
+  }();
+  return on;
+}
+
+// n floats as bf16 words (round to nearest even), shared over the threads
+// from 64 K values: a product's activations, converted at each product.
+template <class T>
+inline void to_bf16_words(size_t n, const T* src, std::vector<uint16_t>& out) {
+  out.resize(n);
+  uint16_t* dst = out.data();
+  auto convert = [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; ++i) dst[i] = to_bf16(static_cast<float>(src[i]));
+  };
+  constexpr size_t kBlock = size_t(1) << 16;
+  if (n < kBlock) return convert(0, n);
+  parallel_blocks(int((n + kBlock - 1) / kBlock), 1,
+                  [&](int b0, int b1) { convert(size_t(b0) * kBlock, std::min(n, size_t(b1) * kBlock)); });
+}
 
 template <class T>
 inline T round_bf16(T x) {

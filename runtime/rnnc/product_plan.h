@@ -4,6 +4,10 @@
 // any command runs. A product the table does not list (or a program without a
 // table: the unit tests, the bench) follows the fixed rule, fixed_kernel.
 #pragma once
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 #include "vocabulary.h"  // kBlasMinWidth
 
 namespace rnnc {
@@ -67,6 +71,24 @@ inline ProductKernel planned_kernel(int M, int N, int K, bool a_transposed) {
     if (p.M == M && p.N == N && p.K == K && (p.role == ProductRole::WeightGradient) == a_transposed) return p.kernel;
   }
   return fixed_kernel(M, N, K);
+}
+
+// Whether the CPU has AMX-BF16 (cpuid leaf 7: EDX bit 22) and the OS keeps
+// AMX state (XCR0 bits 17 and 18). There train -precision bf16 runs its
+// products on oneDNN (gemm_bf16.h), which has AMX kernels and rnnc does not;
+// rnnc --dnnl links oneDNN for it on such a machine.
+inline bool cpu_has_amx_bf16() {
+#if defined(__x86_64__)
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d & (1u << 22))) return false;
+  __get_cpuid(1, &a, &b, &c, &d);
+  if (!(c & (1u << 27))) return false;  // OSXSAVE: xgetbv may be read
+  unsigned lo, hi;
+  __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (lo & (3u << 17)) == (3u << 17);
+#else
+  return false;
+#endif
 }
 
 }  // namespace rnnc

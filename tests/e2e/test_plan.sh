@@ -63,10 +63,12 @@ fi
 
 # One batch from the same start: the measured plan's update is the fixed rule's to 1e-3 of the largest change.
 ./fixed init start.weights -srand 3 -scramble < /dev/null 2> /dev/null || fail "init"
-train() {  # BIN SRAND OUT
-  rm -rf "$3"
-  "./$1" train start.weights -file data.txt -srand "$2" -max_batches 1 -backup "$3" < /dev/null > "$3.log" 2>&1 ||
-    { cat "$3.log" >&2; fail "train ($1)"; }
+train() {  # BIN SRAND OUT [TRAIN FLAGS...]
+  local bin=$1 srand=$2 out=$3
+  shift 3
+  rm -rf "$out"
+  "./$bin" train start.weights -file data.txt -srand "$srand" -max_batches 1 -backup "$out" "$@" < /dev/null \
+    > "$out.log" 2>&1 || { cat "$out.log" >&2; fail "train ($bin $*)"; }
 }
 close() {  # A B WHAT: the update of B is A's to 1e-3
   local r upd
@@ -126,6 +128,15 @@ else
     cmp -s bk_dnnl/wide_final.weights bk_dnnl_1/wide_final.weights ||
       fail "the --dnnl program's weights depend on how many threads run rnnc's passes"
     echo "ok   --dnnl: rnnc's passes on OpenMP's threads, the same weights on one thread"
+    # -precision bf16 on oneDNN's bf16 matmul (what a CPU with AMX-BF16 runs; forced here): both
+    # operands rounded as rnnc's bf16 kernel rounds them, so the update is that kernel's up to the
+    # order of the fp32 sums.
+    RNNC_BF16_PRODUCTS=rnnc train dnnl 7 bk_bf16_rnnc -precision bf16
+    RNNC_BF16_PRODUCTS=onednn train dnnl 7 bk_bf16_dnnl -precision bf16
+    grep -q "oneDNN's bf16 matmul" bk_bf16_dnnl.log || { cat bk_bf16_dnnl.log >&2; fail "bf16 did not say oneDNN"; }
+    close bk_bf16_rnnc bk_bf16_dnnl "-precision bf16 on oneDNN against rnnc's bf16 kernel, one batch"
+    RNNC_BF16_PRODUCTS=amx expect_error "RNNC_BF16_PRODUCTS is onednn or rnnc, got 'amx'" \
+      ./dnnl train start.weights -file data.txt -max_batches 1 -precision bf16
   else
     ! grep -q libdnnl dnnl.ldd || fail "oneDNN linked though the plan picks it nowhere"
     echo "ok   --dnnl: oneDNN is slower here at every shape, not linked"

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "rnnc/gemm.h"
+#include "rnnc/gemm_bf16.h"
 #include "rnnc/random.h"
 
 using namespace rnnc;
@@ -147,3 +148,47 @@ TEST_CASE("the thread pool runs every chunk once, nested jobs inline") {
     for (int h : blocks) REQUIRE(h == 1);
   }
 }
+
+#if defined(RNNC_DNNL)
+TEST_CASE("oneDNN's bf16 matmul: bf16 operands, fp32 sums, in each layout the training products use") {
+  // Against the same product in double on the bf16-rounded operands: only
+  // the order of the fp32 sums may differ.
+  GlibcRandom g(8);
+  struct Layout {
+    const char* what;
+    int M, N, K;
+    bool a_transposed, b_transposed;
+  };
+  const Layout layouts[] = {{"forward: x W^T", 130, 70, 90, false, true},
+                            {"input gradient: delta W", 130, 90, 70, false, false},
+                            {"weight gradient: delta^T x", 70, 90, 130, true, false}};
+  for (const Layout& l : layouts)
+    for (bool accumulate : {false, true}) {
+      CAPTURE(l.what);
+      CAPTURE(accumulate);
+      std::vector<float> A(size_t(l.M) * l.K), B(size_t(l.K) * l.N), C0(size_t(l.M) * l.N);
+      for (auto& x : A) x = static_cast<float>(g.uniform(-1, 1));
+      for (auto& x : B) x = static_cast<float>(g.uniform(-1, 1));
+      for (auto& x : C0) x = static_cast<float>(g.uniform(-1, 1));
+      const ptrdiff_t ai = l.a_transposed ? 1 : l.K, ak = l.a_transposed ? l.M : 1;
+      const ptrdiff_t bk = l.b_transposed ? 1 : l.N, bn = l.b_transposed ? l.K : 1;
+      std::vector<uint16_t> a16, b16;
+      to_bf16_words(A.size(), A.data(), a16);
+      to_bf16_words(B.size(), B.data(), b16);
+      std::vector<float> C = C0;
+      dnnl_gemm_bf16(l.M, l.N, l.K, a16.data(), ai, ak, b16.data(), bk, bn, C.data(), accumulate);
+      double worst = 0;
+      for (int i = 0; i < l.M; ++i)
+        for (int j = 0; j < l.N; ++j) {
+          double sum = accumulate ? C0[size_t(i) * l.N + j] : 0, size = std::fabs(sum);
+          for (int k = 0; k < l.K; ++k) {
+            const double term = double(from_bf16(a16[i * ai + k * ak])) * from_bf16(b16[k * bk + j * bn]);
+            sum += term;
+            size += std::fabs(term);
+          }
+          worst = std::max(worst, std::fabs(C[size_t(i) * l.N + j] - sum) / (1e-5 * size + 1e-30));
+        }
+      CHECK(worst <= 1);
+    }
+}
+#endif

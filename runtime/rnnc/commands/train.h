@@ -223,7 +223,10 @@ inline void read_train_precision_flag(Flags& f) {
   } else if (p == "bf16") {
     if (sizeof(real) != 4) fail("train: -precision bf16 needs a float build (this one computes in double)");
     train_precision() = TrainPrecision::Bf16;
-    if (kBf16Train)
+    if (bf16_products_on_dnnl())
+      std::fprintf(stderr, "train: the products on bf16 operands with fp32 sums (oneDNN's bf16 matmul%s)\n",
+                   cpu_has_amx_bf16() ? ", AMX" : "");
+    else if (kBf16Train)
       std::fprintf(stderr, "train: the products on bf16 operands with fp32 sums (AVX512-BF16)\n");
     else
       std::fprintf(stderr,

@@ -79,7 +79,10 @@ struct DenseCache {
 struct DenseScratch {
   void refresh(const DenseParams& p) {
     stale = true;
-    if (train_precision() == TrainPrecision::Bf16) {
+    if (train_precision() != TrainPrecision::Bf16) return;
+    if (bf16_products_on_dnnl()) {
+      to_bf16_words(p.weights.size(), p.weights.data(), w_words);
+    } else {
       pack_bf16_operand(p.in, p.out, p.weights.data(), 1, p.in, wt16);
       pack_bf16_operand(p.out, p.in, p.weights.data(), p.in, 1, w16);
     }
@@ -94,15 +97,62 @@ struct DenseScratch {
     return wt.data();
   }
   Bf16Operand wt16, w16;
+  std::vector<uint16_t> w_words;  // W [out][in] in bf16, for oneDNN's bf16 products
 
  private:
   mutable std::vector<real> wt;
   mutable bool stale = true;
 };
 
+// The bf16 products on oneDNN (bf16_products_on_dnnl; a float build linking
+// it): the activations and deltas converted at each product, W once a batch
+// (DenseScratch::w_words). false where they do not run there.
+// C[M][N] (+)= A[M][K] W', W' = W^T (a forward product: B(k, n) = W[n][k])
+// or W (an input gradient).
+template <class T>
+inline bool bf16_times_weights_on_dnnl(const DenseParams& p, const DenseScratch& s, int M, const T* A, bool transposed,
+                                       T* C, bool accumulate) {
+#if defined(RNNC_DNNL)
+  if constexpr (std::is_same_v<T, float>) {
+    if (train_precision() != TrainPrecision::Bf16 || !bf16_products_on_dnnl()) return false;
+    static thread_local std::vector<uint16_t> a;
+    const int K = transposed ? p.in : p.out, N = transposed ? p.out : p.in;
+    to_bf16_words(size_t(M) * K, A, a);
+    ThreadPool::get().park();
+    if (transposed)
+      dnnl_gemm_bf16(M, N, K, a.data(), K, 1, s.w_words.data(), 1, p.in, C, accumulate);
+    else
+      dnnl_gemm_bf16(M, N, K, a.data(), K, 1, s.w_words.data(), p.in, 1, C, accumulate);
+    return true;
+  }
+#endif
+  (void)p, (void)s, (void)M, (void)A, (void)transposed, (void)C, (void)accumulate;
+  return false;
+}
+
+// dW (out x in) += delta^T x on oneDNN in bf16, where bf16_times_weights_on_dnnl runs there.
+template <class T>
+inline bool bf16_weight_gradient_on_dnnl(DenseParams& p, int rows, const T* delta, const T* x) {
+#if defined(RNNC_DNNL)
+  if constexpr (std::is_same_v<T, float>) {
+    if (train_precision() != TrainPrecision::Bf16 || !bf16_products_on_dnnl()) return false;
+    static thread_local std::vector<uint16_t> d16, x16;
+    to_bf16_words(size_t(rows) * p.out, delta, d16);
+    to_bf16_words(size_t(rows) * p.in, x, x16);
+    ThreadPool::get().park();
+    // A(j, r) = delta[r][j]; B = x [rows][in].
+    dnnl_gemm_bf16(p.out, p.in, rows, d16.data(), 1, p.out, x16.data(), p.in, 1, p.weight_updates.data(), true);
+    return true;
+  }
+#endif
+  (void)p, (void)rows, (void)delta, (void)x;
+  return false;
+}
+
 // The three products of training, each in fp32 or bf16 (train_precision()).
 // z = x W^T for `rows` rows of x.
 inline void forward_product(const DenseParams& p, const DenseScratch& s, int rows, const real* x, real* z) {
+  if (bf16_times_weights_on_dnnl(p, s, rows, x, true, z, false)) return;
   if (train_precision() == TrainPrecision::Bf16)
     bf16_gemm_nn(rows, p.out, p.in, x, s.wt16, z, false);
   else if (!gemm_nt_on_library(rows, p.out, p.in, x, p.weights.data(), z, false))
@@ -112,6 +162,7 @@ inline void forward_product(const DenseParams& p, const DenseScratch& s, int row
 // dx (+)= delta W (-dL/dx from -dL/dz) for `rows` rows of delta.
 inline void input_gradient_product(const DenseParams& p, const DenseScratch& s, int rows, const real* delta, real* dx,
                                    bool accumulate) {
+  if (bf16_times_weights_on_dnnl(p, s, rows, delta, false, dx, accumulate)) return;
   if (train_precision() == TrainPrecision::Bf16)
     bf16_gemm_nn(rows, p.in, p.out, delta, s.w16, dx, accumulate);
   else
@@ -120,6 +171,7 @@ inline void input_gradient_product(const DenseParams& p, const DenseScratch& s, 
 
 // p.weight_updates += delta^T x over `rows` rows.
 inline void weight_gradient_product(DenseParams& p, int rows, const real* delta, const real* x) {
+  if (bf16_weight_gradient_on_dnnl(p, rows, delta, x)) return;
   if (train_precision() == TrainPrecision::Bf16)
     bf16_gemm_tn_acc(p.out, p.in, rows, delta, x, p.weight_updates.data());
   else
