@@ -202,8 +202,10 @@ echo
 # -precision bf16 where its train has it; PyTorch's autocast), in this run.
 gate_batches=$([ $quick = 1 ] && echo 8 || echo 15)
 has_bf16_train=0
-./build/rnnc cfg/lstm.train.cfg -o "$w/lstm_train" 2>/dev/null
-./build/rnnc cfg/gru-2x512.train.cfg -o "$w/gru_train" 2>/dev/null
+# With --dnnl where oneDNN is installed, as the training step above: its plan picks oneDNN where
+# it wins, and -precision bf16 runs on oneDNN's AMX kernels where the CPU has AMX.
+./build/rnnc cfg/lstm.train.cfg -o "$w/lstm_train" "${dnnl_flag[@]}" 2>/dev/null
+./build/rnnc cfg/gru-2x512.train.cfg -o "$w/gru_train" "${dnnl_flag[@]}" 2>/dev/null
 "$w/lstm_train" > "$w/lstm_train.help" 2>&1 || true  # to a file: grep -q's early exit would cut the pipe under pipefail
 grep -A3 ' train ' "$w/lstm_train.help" | grep -q -- '-precision' && has_bf16_train=1
 echo "Gated layers, train chars/s (32 streams x 64 steps), against PyTorch $([ -n "$py" ] && echo "(bench/torch_gates.py)" || echo "(not installed: not measured)"):"
