@@ -10,6 +10,7 @@
 #include "../cuda/persistent.cuh"
 #include "../cuda/train.cuh"
 #include "layer.h"
+#include "params.h"
 
 namespace rnnc::layers {
 
@@ -17,12 +18,9 @@ template <int IN, int OUT, Act A, int STEPS, int STREAMS, class Backend>
 struct Connected;
 
 template <int IN, int OUT, Act A, int STEPS, int STREAMS>
-struct Connected<IN, OUT, A, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
+struct Connected<IN, OUT, A, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, ConnectedParams {
   static constexpr int kIn = IN, kOut = OUT, kSublayers = 1;
-  DenseParams weights;
-  Connected(const std::string& name, bool batch_norm) : weights(name, IN, OUT, batch_norm) {}
-  std::vector<DenseParams*> in_file_order() { return {&weights}; }
-  std::vector<DenseParams*> in_build_order() { return {&weights}; }
+  Connected(const std::string& name, bool batch_norm) : ConnectedParams(name, IN, OUT, batch_norm) {}
 
   cuda::DeviceDense d_weights;
   void prepare_device() {

@@ -14,18 +14,16 @@
 #include "../dense/reference.h"
 #include "../dense/train.h"
 #include "layer.h"
+#include "params.h"
 
 namespace rnnc::layers {
 
 template <int IN, int OUT, Act A, int STEPS, int STREAMS, class Backend = Cpu>
-struct Connected {
+struct Connected : ConnectedParams {
   static constexpr int kIn = IN, kOut = OUT, kSublayers = 1;
 
-  // ---- Parameters ----
-  DenseParams weights;
-  Connected(const std::string& name, bool batch_norm) : weights(name, IN, OUT, batch_norm) {}
-  std::vector<DenseParams*> in_file_order() { return {&weights}; }
-  std::vector<DenseParams*> in_build_order() { return {&weights}; }
+  // ---- Parameters: params.h ----
+  Connected(const std::string& name, bool batch_norm) : ConnectedParams(name, IN, OUT, batch_norm) {}
 
   // ---- One character ----
   real y[OUT] = {};

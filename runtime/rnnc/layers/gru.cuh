@@ -11,6 +11,7 @@
 #include "../cuda/persistent.cuh"
 #include "../cuda/train.cuh"
 #include "layer.h"
+#include "params.h"
 
 namespace rnnc::layers {
 
@@ -107,18 +108,9 @@ __global__ void train_reset_backward(TrainStep s, const float* dforgot, float* d
 }  // namespace gru_cuda
 
 template <int IN, int H, bool TANH, int STEPS, int STREAMS>
-struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
+struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, GruParams {
   static constexpr int kIn = IN, kOut = H, kSublayers = 6;
-  DenseParams wz, wr, wh, uz, ur, uh;
-  Gru(const std::string& name, bool batch_norm)
-      : wz(name + ".wz", H, H, batch_norm),
-        wr(name + ".wr", H, H, batch_norm),
-        wh(name + ".wh", H, H, batch_norm),
-        uz(name + ".uz", IN, H, batch_norm),
-        ur(name + ".ur", IN, H, batch_norm),
-        uh(name + ".uh", IN, H, batch_norm) {}
-  std::vector<DenseParams*> in_file_order() { return {&wz, &wr, &wh, &uz, &ur, &uh}; }
-  std::vector<DenseParams*> in_build_order() { return {&uz, &wz, &ur, &wr, &uh, &wh}; }
+  Gru(const std::string& name, bool batch_norm) : GruParams(name, IN, H, batch_norm) {}
 
   cuda::DeviceDense d_wz, d_wr, d_wh, d_uz, d_ur, d_uh;
   cuda::DeviceArray h, hn, z, forgot;

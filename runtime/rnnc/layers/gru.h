@@ -17,25 +17,16 @@
 #include "../dense/reference.h"
 #include "../dense/train.h"
 #include "layer.h"
+#include "params.h"
 
 namespace rnnc::layers {
 
 template <int IN, int H, bool TANH, int STEPS, int STREAMS, class Backend = Cpu>
-struct Gru {
+struct Gru : GruParams {
   static constexpr int kIn = IN, kOut = H, kSublayers = 6;
 
-  // ---- Parameters, in darknet's weights-file order ----
-  DenseParams wz, wr, wh, uz, ur, uh;
-  Gru(const std::string& name, bool batch_norm)
-      : wz(name + ".wz", H, H, batch_norm),
-        wr(name + ".wr", H, H, batch_norm),
-        wh(name + ".wh", H, H, batch_norm),
-        uz(name + ".uz", IN, H, batch_norm),
-        ur(name + ".ur", IN, H, batch_norm),
-        uh(name + ".uh", IN, H, batch_norm) {}
-  std::vector<DenseParams*> in_file_order() { return {&wz, &wr, &wh, &uz, &ur, &uh}; }
-  // darknet's make_gru_layer builds each input sub-layer before its state twin.
-  std::vector<DenseParams*> in_build_order() { return {&uz, &wz, &ur, &wr, &uh, &wh}; }
+  // ---- Parameters: params.h ----
+  Gru(const std::string& name, bool batch_norm) : GruParams(name, IN, H, batch_norm) {}
 
   // ---- One character ----
   real h[H] = {};  // the state: h_{t-1}

@@ -2,8 +2,9 @@
 // that the generated Model builds from its layers.
 //
 // A layer kind is one class template in layers/<kind>.h over its sizes and
-// options (and, last, the backend). It owns its parameters (in darknet's
-// weights-file order), its folded inference weights and its state, and one
+// options (and, last, the backend). It owns its parameters (derived from its
+// list in layers/params.h: darknet's weights-file and init orders, shared with
+// its CUDA twin), its folded inference weights and its state, and one
 // member function per IR op it can run (compiler/ir/ops.h), so the emitter
 // renders an op as `layer.op(input)`:
 //

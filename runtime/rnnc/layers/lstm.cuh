@@ -12,6 +12,7 @@
 #include "../cuda/persistent.cuh"
 #include "../cuda/train.cuh"
 #include "layer.h"
+#include "params.h"
 
 namespace rnnc::layers {
 
@@ -95,20 +96,9 @@ __global__ void train_gates_backward(TrainStep s, const float* dh_next, float* d
 }  // namespace lstm_cuda
 
 template <int IN, int H, int STEPS, int STREAMS>
-struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
+struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, LstmParams {
   static constexpr int kIn = IN, kOut = H, kSublayers = 8;
-  DenseParams wi, wf, wo, wg, ui, uf, uo, ug;
-  Lstm(const std::string& name, bool batch_norm)
-      : wi(name + ".wi", H, H, batch_norm),
-        wf(name + ".wf", H, H, batch_norm),
-        wo(name + ".wo", H, H, batch_norm),
-        wg(name + ".wg", H, H, batch_norm),
-        ui(name + ".ui", IN, H, batch_norm),
-        uf(name + ".uf", IN, H, batch_norm),
-        uo(name + ".uo", IN, H, batch_norm),
-        ug(name + ".ug", IN, H, batch_norm) {}
-  std::vector<DenseParams*> in_file_order() { return {&wi, &wf, &wo, &wg, &ui, &uf, &uo, &ug}; }
-  std::vector<DenseParams*> in_build_order() { return {&uf, &ui, &ug, &uo, &wf, &wi, &wg, &wo}; }
+  Lstm(const std::string& name, bool batch_norm) : LstmParams(name, IN, H, batch_norm) {}
 
   cuda::DeviceDense d_w[4], d_u[4];
   cuda::DeviceArray h, hn, cell;

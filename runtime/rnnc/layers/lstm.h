@@ -15,28 +15,17 @@
 #include "../dense/reference.h"
 #include "../dense/train.h"
 #include "layer.h"
+#include "params.h"
 
 namespace rnnc::layers {
 
 template <int IN, int H, int STEPS, int STREAMS, class Backend = Cpu>
-struct Lstm {
+struct Lstm : LstmParams {
   static constexpr int kIn = IN, kOut = H, kSublayers = 8;
   static constexpr bool kHasBatch = false;
 
-  // ---- Parameters, in darknet's weights-file order ----
-  DenseParams wi, wf, wo, wg, ui, uf, uo, ug;
-  Lstm(const std::string& name, bool batch_norm)
-      : wi(name + ".wi", H, H, batch_norm),
-        wf(name + ".wf", H, H, batch_norm),
-        wo(name + ".wo", H, H, batch_norm),
-        wg(name + ".wg", H, H, batch_norm),
-        ui(name + ".ui", IN, H, batch_norm),
-        uf(name + ".uf", IN, H, batch_norm),
-        uo(name + ".uo", IN, H, batch_norm),
-        ug(name + ".ug", IN, H, batch_norm) {}
-  std::vector<DenseParams*> in_file_order() { return {&wi, &wf, &wo, &wg, &ui, &uf, &uo, &ug}; }
-  // darknet's make_lstm_layer builds (and so draws rand() for) them in this order.
-  std::vector<DenseParams*> in_build_order() { return {&uf, &ui, &ug, &uo, &wf, &wi, &wg, &wo}; }
+  // ---- Parameters: params.h ----
+  Lstm(const std::string& name, bool batch_norm) : LstmParams(name, IN, H, batch_norm) {}
 
   // ---- One character ----
   real h[H] = {}, cell[H] = {};  // the state: h_{t-1}, c_{t-1}

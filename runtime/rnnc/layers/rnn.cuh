@@ -15,6 +15,7 @@
 #include "../cuda/persistent.cuh"
 #include "../cuda/train.cuh"
 #include "layer.h"
+#include "params.h"
 
 namespace rnnc::layers {
 
@@ -46,15 +47,9 @@ __global__ void state_sum(const float* a, const float* s, const float* prev, flo
 }  // namespace rnn_cuda
 
 template <int IN, int H, Act A, bool SHORTCUT, int STEPS, int STREAMS>
-struct Rnn<IN, H, A, SHORTCUT, STEPS, STREAMS, Cuda> : cuda::DeviceOutput {
+struct Rnn<IN, H, A, SHORTCUT, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, RnnParams {
   static constexpr int kIn = IN, kOut = H, kSublayers = 3;
-  DenseParams input, self, output;
-  Rnn(const std::string& name, bool batch_norm)
-      : input(name + ".input", IN, H, batch_norm),
-        self(name + ".self", H, H, batch_norm),
-        output(name + ".output", H, H, batch_norm) {}
-  std::vector<DenseParams*> in_file_order() { return {&input, &self, &output}; }
-  std::vector<DenseParams*> in_build_order() { return {&input, &self, &output}; }
+  Rnn(const std::string& name, bool batch_norm) : RnnParams(name, IN, H, batch_norm) {}
 
   cuda::DeviceDense d_input, d_self, d_output;
   cuda::DeviceArray h, hn;  // the state and the next one (swapped after each step)

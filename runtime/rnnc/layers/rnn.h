@@ -16,21 +16,16 @@
 #include "../dense/reference.h"
 #include "../dense/train.h"
 #include "layer.h"
+#include "params.h"
 
 namespace rnnc::layers {
 
 template <int IN, int H, Act A, bool SHORTCUT, int STEPS, int STREAMS, class Backend = Cpu>
-struct Rnn {
+struct Rnn : RnnParams {
   static constexpr int kIn = IN, kOut = H, kSublayers = 3;
 
-  // ---- Parameters, in darknet's weights-file order (also its init order) ----
-  DenseParams input, self, output;
-  Rnn(const std::string& name, bool batch_norm)
-      : input(name + ".input", IN, H, batch_norm),
-        self(name + ".self", H, H, batch_norm),
-        output(name + ".output", H, H, batch_norm) {}
-  std::vector<DenseParams*> in_file_order() { return {&input, &self, &output}; }
-  std::vector<DenseParams*> in_build_order() { return {&input, &self, &output}; }
+  // ---- Parameters: params.h ----
+  Rnn(const std::string& name, bool batch_norm) : RnnParams(name, IN, H, batch_norm) {}
 
   // ---- One character ----
   real h[H] = {};  // the state: h_{t-1}
