@@ -240,10 +240,7 @@ inline void gemm_on(ProductKernel kernel, int M, int N, int K, const TA* A, ptrd
     }
 #endif
 #if defined(RNNC_DNNL)
-    if (kernel == ProductKernel::Dnnl) {
-      ThreadPool::get().park();
-      return dnnl_gemm(M, N, K, A, ai, ak, B, N, 1, C, accumulate);
-    }
+    if (kernel == ProductKernel::Dnnl) return dnnl_gemm(M, N, K, A, ai, ak, B, N, 1, C, accumulate);
 #endif
   }
   (void)kernel;
@@ -281,7 +278,6 @@ inline bool gemm_nt_on_library(int M, int N, int K, const T* A, const T* Bt, T* 
 #endif
 #if defined(RNNC_DNNL)
     if (kernel == ProductKernel::Dnnl) {
-      ThreadPool::get().park();
       dnnl_gemm(M, N, K, A, K, 1, Bt, 1, K, C, accumulate);
       return true;
     }

@@ -49,7 +49,6 @@ class ThreadPool {
       inside_job() = false;
     }
   }
-  void park() {}  // OpenMP's team is the library's own
 
  private:
   ThreadPool() : threads_(pool_threads()) {}
@@ -98,11 +97,6 @@ class ThreadPool {
     }
   }
 
-  // Sends the spinning workers to sleep now rather than after their spin:
-  // called before a library product that runs on threads of its own
-  // (oneDNN's OpenMP), which a spinning worker would take a core from.
-  void park() { park_.fetch_add(1, std::memory_order_relaxed); }
-
   ~ThreadPool() {
     {
       std::lock_guard<std::mutex> lk(mu_);
@@ -147,14 +141,11 @@ class ThreadPool {
     // Generation 0 is the one the pool was built in. Reading the counter here
     // instead would lose a wake-up: a short program can post jobs, or reach
     // the destructor, before this thread first runs.
-    // `parked`: the park count when this worker took its last job; a park()
-    // since then ends the spin.
-    unsigned seen = 0, parked = park_.load(std::memory_order_relaxed);
+    unsigned seen = 0;
     while (true) {
       // Spin a while for the next job, then sleep.
       int spins = 0;
-      while (generation_.load(std::memory_order_acquire) == seen && spins < 20000 &&
-             park_.load(std::memory_order_relaxed) == parked) {
+      while (generation_.load(std::memory_order_acquire) == seen && spins < 20000) {
         ++spins;
 #if defined(__x86_64__)
         __builtin_ia32_pause();
@@ -166,7 +157,6 @@ class ThreadPool {
         seen = generation_.load(std::memory_order_acquire);
         if (stop_) return;
       }
-      parked = park_.load(std::memory_order_relaxed);
       work(seen);
     }
   }
@@ -178,7 +168,6 @@ class ThreadPool {
   std::atomic<int> chunks_{0}, pending_{0};
   std::atomic<unsigned long long> claim_{0};
   std::atomic<unsigned> generation_{0};
-  std::atomic<unsigned> park_{0};
   unsigned last_generation_ = 0;  // the caller's own count
   bool stop_ = false;
 };

@@ -118,7 +118,6 @@ inline bool bf16_times_weights_on_dnnl(const DenseParams& p, const DenseScratch&
     static thread_local std::vector<uint16_t> a;
     const int K = transposed ? p.in : p.out, N = transposed ? p.out : p.in;
     to_bf16_words(size_t(M) * K, A, a);
-    ThreadPool::get().park();
     if (transposed)
       dnnl_gemm_bf16(M, N, K, a.data(), K, 1, s.w_words.data(), 1, p.in, C, accumulate);
     else
@@ -139,7 +138,6 @@ inline bool bf16_weight_gradient_on_dnnl(DenseParams& p, int rows, const T* delt
     static thread_local std::vector<uint16_t> d16, x16;
     to_bf16_words(size_t(rows) * p.out, delta, d16);
     to_bf16_words(size_t(rows) * p.in, x, x16);
-    ThreadPool::get().park();
     // A(j, r) = delta[r][j]; B = x [rows][in].
     dnnl_gemm_bf16(p.out, p.in, rows, d16.data(), 1, p.out, x16.data(), p.in, 1, p.weight_updates.data(), true);
     return true;
