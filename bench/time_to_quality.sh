@@ -7,7 +7,7 @@
 # then gives bits per character on the held-out bytes. PyTorch then trains the
 # same shape (bench/torch_char.py: nn.GRU, Adam, the same lr, streams and steps,
 # 2 threads) for the same time on the same split and is measured the same way.
-# Usage: MINUTES=10 bench/time_to_quality.sh [WORKDIR]
+# Usage: MINUTES=10 [CFG=recipe.train.cfg] bench/time_to_quality.sh [WORKDIR]
 #   RNNC=path/to/rnnc uses that rnnc instead of building ./build;
 #   TORCH=0 leaves PyTorch out; PYTHON=python3 with torch (default /usr/bin/python3).
 # Results and what was tried: docs/time-to-quality.md.
@@ -21,7 +21,7 @@ if [ ! -f "$data" ]; then
   echo "bench/time_to_quality.sh: skipped, $data is absent (the corpus lives in ../shared/data)"
   exit 0
 fi
-cfg=cfg/shakespeare-10min.train.cfg
+cfg=${CFG:-cfg/shakespeare-10min.train.cfg}  # CFG=...: another recipe, for trying one
 rnnc=${RNNC:-}
 if [ -z "$rnnc" ]; then
   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null && cmake --build build -j"$(nproc)" >/dev/null

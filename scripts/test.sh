@@ -13,7 +13,9 @@
 # sanitizer tree's tests only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+# libdnnl-dev: oneDNN, which rnnc needs only for --dnnl; installed here so
+# that the tests of that path (plans, OpenMP's threads, bf16 on oneDNN) run.
+bash scripts/setup.sh libdnnl-dev
 jobs=$(nproc)
 build=${RNNC_BUILD:-build} sanitize_build=${RNNC_SANITIZE_BUILD:-build-sanitize}
 trees=("$PWD/$build")
