@@ -219,31 +219,47 @@ inline void gemm_rows(int i0, int i1, int N, int K, const TA* A, ptrdiff_t ai, p
   }
 }
 
+// C[M][N] (+)= A (M x K, A(i, k) = A[i*ai + k*ak]) B (K x N, B(k, n) =
+// B[k*bk + n*bn]) on `kernel` where it is a library this program links and
+// both operands are row- or column-major; false, and nothing done, elsewhere.
+template <class TA, class TB>
+inline bool gemm_on_library(ProductKernel kernel, int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak,
+                            const TB* B, ptrdiff_t bk, ptrdiff_t bn, TB* C, bool accumulate) {
+  if constexpr (std::is_same_v<TA, float> && std::is_same_v<TB, float>) {
+#if defined(RNNC_BLAS)
+    if (kernel == ProductKernel::OpenBlas && (ak == 1 || ai == 1) && (bn == 1 || bk == 1)) {
+      // Our threads share the rows out; each runs a one-threaded sgemm.
+      static const bool one_thread = (openblas_set_num_threads(1), true);
+      (void)one_thread;
+      const bool trans_a = ak != 1;  // A read down its columns: A^T of a [K][M] matrix
+      const bool trans_b = bn != 1;  // B stored [N][K]: a weight matrix as a forward product reads it
+      parallel_for(M, [&](int i0, int i1) {
+        cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, i1 - i0,
+                    N, K, 1.0f, A + i0 * ai, trans_a ? ak : ai, B, trans_b ? bn : bk, accumulate ? 1.0f : 0.0f,
+                    C + size_t(i0) * N, N);
+      });
+      return true;
+    }
+#endif
+#if defined(RNNC_DNNL)
+    if (kernel == ProductKernel::Dnnl) {
+      dnnl_gemm(M, N, K, A, ai, ak, B, bk, bn, C, accumulate);
+      return true;
+    }
+#endif
+  }
+  (void)kernel, (void)M, (void)N, (void)K, (void)A, (void)ai, (void)ak, (void)B, (void)bk, (void)bn, (void)C,
+      (void)accumulate;
+  return false;
+}
+
 // C[M][N] (+)= A (M x K, A(i, k) = A[i*ai + k*ak]) B[K][N] on `kernel`
 // (rnnc's own where the kernel asked for is not linked, or A is neither
 // row- nor column-major). The plan's timings (compiler/plan/) call it too.
 template <class TA>
 inline void gemm_on(ProductKernel kernel, int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t ak, const real* B,
                     real* C, bool accumulate) {
-  if constexpr (std::is_same_v<TA, float> && std::is_same_v<real, float>) {
-#if defined(RNNC_BLAS)
-    if (kernel == ProductKernel::OpenBlas && (ak == 1 || ai == 1)) {
-      // Our threads share the rows out; each runs a one-threaded sgemm.
-      static const bool one_thread = (openblas_set_num_threads(1), true);
-      (void)one_thread;
-      const bool trans = ak != 1;  // A read down its columns: A^T of a [K][M] matrix
-      parallel_for(M, [&](int i0, int i1) {
-        cblas_sgemm(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, CblasNoTrans, i1 - i0, N, K, 1.0f, A + i0 * ai,
-                    trans ? ak : ai, B, N, accumulate ? 1.0f : 0.0f, C + size_t(i0) * N, N);
-      });
-      return;
-    }
-#endif
-#if defined(RNNC_DNNL)
-    if (kernel == ProductKernel::Dnnl) return dnnl_gemm(M, N, K, A, ai, ak, B, N, 1, C, accumulate);
-#endif
-  }
-  (void)kernel;
+  if (gemm_on_library(kernel, M, N, K, A, ai, ak, B, N, 1, C, accumulate)) return;
   double flops = 2.0 * M * N * K;
   int min_rows = flops < 1e5 ? M : 8;
   parallel_for(
@@ -263,29 +279,7 @@ inline void gemm_split(int M, int N, int K, const TA* A, ptrdiff_t ai, ptrdiff_t
 // it gives it to rnnc's kernels, which take B only as [K][N].
 template <class T>
 inline bool gemm_nt_on_library(int M, int N, int K, const T* A, const T* Bt, T* C, bool accumulate) {
-  if constexpr (std::is_same_v<T, float>) {
-    const ProductKernel kernel = planned_kernel(M, N, K, false);
-#if defined(RNNC_BLAS)
-    if (kernel == ProductKernel::OpenBlas) {
-      static const bool one_thread = (openblas_set_num_threads(1), true);
-      (void)one_thread;
-      parallel_for(M, [&](int i0, int i1) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, i1 - i0, N, K, 1.0f, A + size_t(i0) * K, K, Bt, K,
-                    accumulate ? 1.0f : 0.0f, C + size_t(i0) * N, N);
-      });
-      return true;
-    }
-#endif
-#if defined(RNNC_DNNL)
-    if (kernel == ProductKernel::Dnnl) {
-      dnnl_gemm(M, N, K, A, K, 1, Bt, 1, K, C, accumulate);
-      return true;
-    }
-#endif
-    (void)kernel;
-  }
-  (void)M, (void)N, (void)K, (void)A, (void)Bt, (void)C, (void)accumulate;
-  return false;
+  return gemm_on_library(planned_kernel(M, N, K, false), M, N, K, A, K, 1, Bt, 1, K, C, accumulate);
 }
 
 // C[M][N] (+)= A[M][K] * B[K][N]

@@ -118,10 +118,9 @@ inline bool bf16_times_weights_on_dnnl(const DenseParams& p, const DenseScratch&
     static thread_local std::vector<uint16_t> a;
     const int K = transposed ? p.in : p.out, N = transposed ? p.out : p.in;
     to_bf16_words(size_t(M) * K, A, a);
-    if (transposed)
-      dnnl_gemm_bf16(M, N, K, a.data(), K, 1, s.w_words.data(), 1, p.in, C, accumulate);
-    else
-      dnnl_gemm_bf16(M, N, K, a.data(), K, 1, s.w_words.data(), p.in, 1, C, accumulate);
+    // W is [out][in]: B(k, n) = W[n][k] read down its rows, or W[k][n].
+    const ptrdiff_t bk = transposed ? 1 : p.in, bn = transposed ? p.in : 1;
+    dnnl_gemm_bf16(M, N, K, a.data(), K, 1, s.w_words.data(), bk, bn, C, accumulate);
     return true;
   }
 #endif
