@@ -24,6 +24,25 @@ struct Shape {
   bool accumulate;
 };
 
+// The largest error of C (M x N) against C0 (if accumulate) + sum_k a(i, k) b(k, j) in double, in
+// units of the tolerance, 1e-5 of the sum of its terms' magnitudes (<= 1 passes).
+template <class AT, class BT>
+double worst_against_double(int M, int N, int K, AT a, BT b, const std::vector<float>& C0, bool accumulate,
+                            const std::vector<float>& C) {
+  double worst = 0;
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      double sum = accumulate ? C0[size_t(i) * N + j] : 0, size = std::fabs(sum);
+      for (int k = 0; k < K; ++k) {
+        const double term = a(i, k) * b(k, j);
+        sum += term;
+        size += std::fabs(term);
+      }
+      worst = std::max(worst, std::fabs(C[size_t(i) * N + j] - sum) / (1e-5 * size + 1e-30));
+    }
+  return worst;
+}
+
 // The largest error of gemm_on(kernel) over the shape, in units of the tolerance (<= 1 passes).
 double worst_error(ProductKernel kernel, const Shape& s, GlibcRandom& g) {
   std::vector<float> A(size_t(s.M) * s.K), B(size_t(s.K) * s.N), C(size_t(s.M) * s.N);
@@ -33,18 +52,9 @@ double worst_error(ProductKernel kernel, const Shape& s, GlibcRandom& g) {
   const std::vector<float> C0 = C;
   const ptrdiff_t ai = s.transposed ? 1 : s.K, ak = s.transposed ? s.M : 1;
   gemm_on(kernel, s.M, s.N, s.K, A.data(), ai, ak, B.data(), C.data(), s.accumulate);
-  double worst = 0;
-  for (int i = 0; i < s.M; ++i)
-    for (int j = 0; j < s.N; ++j) {
-      double sum = s.accumulate ? C0[size_t(i) * s.N + j] : 0, size = std::fabs(sum);
-      for (int k = 0; k < s.K; ++k) {
-        const double term = double(A[i * ai + k * ak]) * B[size_t(k) * s.N + j];
-        sum += term;
-        size += std::fabs(term);
-      }
-      worst = std::max(worst, std::fabs(C[size_t(i) * s.N + j] - sum) / (1e-5 * size + 1e-30));
-    }
-  return worst;
+  return worst_against_double(
+      s.M, s.N, s.K, [&](int i, int k) { return double(A[i * ai + k * ak]); },
+      [&](int k, int j) { return double(B[size_t(k) * s.N + j]); }, C0, s.accumulate, C);
 }
 
 }  // namespace
@@ -111,18 +121,9 @@ TEST_CASE("a forward product on a library reads the weights untransposed") {
         CHECK(C == C0);
         continue;
       }
-      double worst = 0;
-      for (int i = 0; i < M; ++i)
-        for (int j = 0; j < N; ++j) {
-          double sum = accumulate ? C0[size_t(i) * N + j] : 0, size = std::fabs(sum);
-          for (int kk = 0; kk < K; ++kk) {
-            const double term = double(A[size_t(i) * K + kk]) * Bt[size_t(j) * K + kk];
-            sum += term;
-            size += std::fabs(term);
-          }
-          worst = std::max(worst, std::fabs(C[size_t(i) * N + j] - sum) / (1e-5 * size + 1e-30));
-        }
-      CHECK(worst <= 1);
+      CHECK(worst_against_double(
+                M, N, K, [&](int i, int kk) { return double(A[size_t(i) * K + kk]); },
+                [&](int kk, int j) { return double(Bt[size_t(j) * K + kk]); }, C0, accumulate, C) <= 1);
     }
 }
 
@@ -177,18 +178,9 @@ TEST_CASE("oneDNN's bf16 matmul: bf16 operands, fp32 sums, in each layout the tr
       to_bf16_words(B.size(), B.data(), b16);
       std::vector<float> C = C0;
       dnnl_gemm_bf16(l.M, l.N, l.K, a16.data(), ai, ak, b16.data(), bk, bn, C.data(), accumulate);
-      double worst = 0;
-      for (int i = 0; i < l.M; ++i)
-        for (int j = 0; j < l.N; ++j) {
-          double sum = accumulate ? C0[size_t(i) * l.N + j] : 0, size = std::fabs(sum);
-          for (int k = 0; k < l.K; ++k) {
-            const double term = double(from_bf16(a16[i * ai + k * ak])) * from_bf16(b16[k * bk + j * bn]);
-            sum += term;
-            size += std::fabs(term);
-          }
-          worst = std::max(worst, std::fabs(C[size_t(i) * l.N + j] - sum) / (1e-5 * size + 1e-30));
-        }
-      CHECK(worst <= 1);
+      CHECK(worst_against_double(
+                l.M, l.N, l.K, [&](int i, int k) { return double(from_bf16(a16[i * ai + k * ak])); },
+                [&](int k, int j) { return double(from_bf16(b16[k * bk + j * bn])); }, C0, accumulate, C) <= 1);
     }
 }
 #endif
