@@ -50,7 +50,7 @@ ProductPlanTable fixed_plan(const Model& m, bool openblas) {
 void timed_shape(const PlanEntry& p, int& M, int& N, int& K) {
   M = p.M, N = p.N, K = p.K;
   if (p.role == ProductRole::WeightGradient)
-    K = std::min(K, kTimedRows);
+    K = std::min(K, kTimedSumRows);
   else
     M = std::min(M, kTimedRows);
 }
@@ -136,8 +136,8 @@ std::string plan_constants(const ProductPlanTable& plan) {
   std::string s =
       plan.mode == PlanMode::Measured
           ? fmt::format("\n// The kernel of each training product, C (M x N) summed over K: the fastest when rnnc timed\n"
-                        "// them on {} (rnnc --plan measured; at most {} rows timed).\n",
-                        comment_text(plan.timed_on), kTimedRows)
+                        "// them on {} (rnnc --plan measured; at most {} rows timed, {} summed by a weight gradient).\n",
+                        comment_text(plan.timed_on), kTimedRows, kTimedSumRows)
           : "\n// The kernel of each training product, C (M x N) summed over K: rnnc's fixed rule\n"
             "// (rnnc --plan fixed; rnnc/product_plan.h's fixed_kernel), the same on every machine.\n";
   s += "using Kernel = rnnc::ProductKernel;  // a library the program does not link: rnnc's kernels instead\n"

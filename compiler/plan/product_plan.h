@@ -44,11 +44,15 @@ std::vector<PlanEntry> training_products(const Model& m);
 // says so and `openblas` (a static OpenBLAS is linked), else rnnc's.
 ProductPlanTable fixed_plan(const Model& m, bool openblas);
 
-// The product's shape as timed: at most kTimedRows rows (the rows of a
-// forward or input gradient, the K of a weight gradient), so that timing
-// stays a few ms per candidate; the rows are independent work, so the rate
-// carries over.
+// The product's shape as timed: at most kTimedRows rows of a forward or input
+// gradient, so that timing stays a few ms per candidate (the rows are
+// independent work, so the rate carries over). A weight gradient sums over
+// its rows (its K): at most kTimedSumRows of them, because C is read and
+// written once per call, and a shorter sum weighs that traffic more than the
+// program will (cfg/rnn.train.cfg's 1024 x 1024 <- 2048, Xeon: rnnc 260 and
+// oneDNN 299 GFLOP/s timed at 512, 249 and 285 at 2048, the program's).
 constexpr int kTimedRows = 512;
+constexpr int kTimedSumRows = 2048;
 void timed_shape(const PlanEntry& p, int& M, int& N, int& K);
 
 // The kernel a measured product gets: the fastest, except that a library
