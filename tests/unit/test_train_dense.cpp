@@ -42,7 +42,8 @@ TEST_CASE("training batch norm forward and backward, split by columns, match a p
   for (auto& v : delta) v = static_cast<real>(g.uniform(-1, 1));
   const std::vector<real> z0 = z, delta0 = delta;
 
-  train::dense_train_finish<Act::Leaky>(p, c, 0, kRows, z.data());
+  std::copy(z.begin(), z.end(), train::product_rows(p, c, 0));  // where the product would leave z
+  train::dense_train_finish<Act::Leaky>(p, c, 0, kRows);
   train::dense_train_backward_pointwise<Act::Leaky>(p, c, 0, kRows, delta.data());
 
   std::vector<double> rm(before.rolling_mean.begin(), before.rolling_mean.end());
@@ -82,5 +83,33 @@ TEST_CASE("training batch norm forward and backward, split by columns, match a p
     CHECK(p.rolling_variance[j] == doctest::Approx(rv[j]).epsilon(1e-5));
     CHECK(p.bias_updates[j] == doctest::Approx(bias_update).epsilon(1e-4).scale(1));
     CHECK(p.scale_updates[j] == doctest::Approx(scale_update).epsilon(1e-4).scale(1));
+  }
+}
+
+TEST_CASE("training without batch norm: bias and activation in place on the product's rows, and their gradient") {
+  GlibcRandom g(72);
+  DenseParams p("dense", 8, kOut, false);
+  for (auto& b : p.biases) b = static_cast<real>(g.uniform(-.5, .5));
+  p.bias_updates.assign(kOut, 0);
+  train::DenseCache c(kRows, kRows, kOut, false);
+  std::vector<real> z(size_t(kRows) * kOut), delta(z.size());
+  for (auto& v : z) v = static_cast<real>(g.uniform(-2, 2));
+  for (auto& v : delta) v = static_cast<real>(g.uniform(-1, 1));
+  const std::vector<real> delta0 = delta;
+  std::copy(z.begin(), z.end(), train::product_rows(p, c, 0));
+  train::dense_train_finish<Act::Leaky>(p, c, 0, kRows);
+  train::dense_train_backward_pointwise<Act::Leaky>(p, c, 0, kRows, delta.data());
+  for (int j = 0; j < kOut; ++j) {
+    CAPTURE(j);
+    double bias_update = 0;
+    for (int r = 0; r < kRows; ++r) {
+      const size_t i = size_t(r) * kOut + j;
+      const double y = leaky(double(z[i]) + p.biases[j]);
+      CHECK(c.y[i] == doctest::Approx(y).epsilon(1e-6));
+      const double d = delta0[i] * (y > 0 ? 1 : .1);
+      CHECK(delta[i] == doctest::Approx(d).epsilon(1e-6));
+      bias_update += d;
+    }
+    CHECK(p.bias_updates[j] == doctest::Approx(bias_update).epsilon(1e-5));
   }
 }

@@ -188,34 +188,42 @@ inline void for_columns(int rows, int out, F&& f) {
   parallel_for(out, f, 16);
 }
 
-// One row of batch norm's last pass, columns j0..j1: normalise, scale, add
-// the bias, activate. __restrict: the outputs alias none of the inputs, so
-// the loop vectorises.
+// Where the product of rows r0.. goes: with batch norm the cache's xhat rows,
+// normalised there in place; without, its y rows, where the bias and the
+// activation follow in place. The rows are written once and read back while
+// they are still in cache; a separate scratch for z cost one more stream.
+inline real* product_rows(const DenseParams& p, DenseCache& c, int r0) {
+  return (p.batch_norm ? c.xhat.data() : c.y.data()) + size_t(r0) * p.out;
+}
+
+// One row of batch norm's last pass, columns j0..j1, in place on the row of
+// z: normalise (into xhat), scale, add the bias, activate (into y).
+// __restrict: y aliases none of the inputs, so the loop vectorises.
 template <Act A>
-inline void finish_row(int j0, int j1, const real* __restrict z, const real* __restrict mean,
-                       const real* __restrict inv, const real* __restrict scales, const real* __restrict biases,
-                       real* __restrict xh, real* __restrict y) {
+inline void finish_row(int j0, int j1, real* __restrict zx, const real* __restrict mean, const real* __restrict inv,
+                       const real* __restrict scales, const real* __restrict biases, real* __restrict y) {
   for (int j = j0; j < j1; ++j) {
-    xh[j] = (z[j] - mean[j]) * inv[j];
-    y[j] = train_activate<A>(xh[j] * scales[j] + biases[j]);
+    zx[j] = (zx[j] - mean[j]) * inv[j];
+    y[j] = train_activate<A>(zx[j] * scales[j] + biases[j]);
   }
 }
 
-// Batch norm + bias + activation on pre-activations z (rows r0..r1 of the cache),
-// writing c.y. Loops run along rows (contiguous) with per-output
-// accumulators, so they vectorise; the threads take columns. The last pass
-// normalises, scales, adds the bias and activates at once: one pass over the
-// rows less than a pass each (a pass is ~0.5 MB at cfg/rnn.train.cfg's
-// 128 x 1024), with the same float operations.
+// Batch norm + bias + activation on the pre-activations of rows r0..r1,
+// which the product left at product_rows(p, c, r0); writes c.xhat and c.y.
+// Loops run along rows (contiguous) with per-output accumulators, so they
+// vectorise; the threads take columns. The last pass normalises, scales,
+// adds the bias and activates at once: one pass over the rows less than a
+// pass each (a pass is ~0.5 MB at cfg/rnn.train.cfg's 128 x 1024), with the
+// same float operations.
 template <Act A>
-inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1, const real* z) {
+inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1) {
   const int out = p.out;
+  real* const z = product_rows(p, c, r0);
   for_columns(r1 - r0, out, [&](int j0, int j1) {
     if (!p.batch_norm) {
       for (int r = r0; r < r1; ++r) {
-        const real* zr = z + size_t(r - r0) * out;
         real* y = &c.y[size_t(r) * out];
-        for (int j = j0; j < j1; ++j) y[j] = train_activate<A>(zr[j] + p.biases[j]);
+        for (int j = j0; j < j1; ++j) y[j] = train_activate<A>(y[j] + p.biases[j]);
       }
       return;
     }
@@ -227,7 +235,7 @@ inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1, co
       const int g = g0 / c.group, n = c.group;
       real* mean = &c.mean[size_t(g) * out];
       real* sd = &c.sd[size_t(g) * out];
-      const real* zg = z + size_t(g0 - r0) * out;
+      real* zg = z + size_t(g0 - r0) * out;
       std::fill(sum.begin() + j0, sum.begin() + j1, real(0));
       std::fill(sq.begin() + j0, sq.begin() + j1, real(0));
       for (int r = 0; r < n; ++r)
@@ -247,31 +255,29 @@ inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1, co
       }
       for (int r = 0; r < n; ++r)
         finish_row<A>(j0, j1, zg + size_t(r) * out, mean, inv.data(), p.scales.data(), p.biases.data(),
-                      &c.xhat[size_t(g0 + r) * out], &c.y[size_t(g0 + r) * out]);
+                      &c.y[size_t(g0 + r) * out]);
     }
   });
 }
 
 // Rows r0..r1: y = act(BN(x W^T) + b), x holding (r1-r0) rows of p.in values.
 template <Act A>
-inline void dense_train_forward(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1, const real* x,
-                          std::vector<real>& z) {
-  z.resize(size_t(r1 - r0) * p.out);
-  forward_product(p, s, r1 - r0, x, z.data());
-  dense_train_finish<A>(p, c, r0, r1, z.data());
+inline void dense_train_forward(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1, const real* x) {
+  forward_product(p, s, r1 - r0, x, product_rows(p, c, r0));
+  dense_train_finish<A>(p, c, r0, r1);
 }
 
 // The same for a one-hot input: row r's product is column chars[r] of W.
 template <Act A>
 inline void dense_train_forward_onehot(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1,
-                                 const Symbol* chars, std::vector<real>& z) {
-  z.resize(size_t(r1 - r0) * p.out);
+                                       const Symbol* chars) {
   const real* wt = s.transposed(p);
+  real* z = product_rows(p, c, r0);
   for (int r = r0; r < r1; ++r) {
     const real* col = &wt[size_t(chars[r]) * p.out];
     std::copy(col, col + p.out, &z[size_t(r - r0) * p.out]);
   }
-  dense_train_finish<A>(p, c, r0, r1, z.data());
+  dense_train_finish<A>(p, c, r0, r1);
 }
 
 // One row of the backward's first pass, columns j0..j1: through the

@@ -59,7 +59,7 @@ struct Connected : ConnectedParams {
     static constexpr int rows = STEPS * STREAMS;
     train::DenseCache cache;
     train::DenseScratch scratch;
-    std::vector<real> z, delta;  // delta: -dL/dy, filled by the next layer
+    std::vector<real> delta;  // delta: -dL/dy, filled by the next layer
     explicit Train(bool bn) : cache(rows, rows, OUT, bn), delta(size_t(rows) * OUT) {}
   };
   std::unique_ptr<Train> t;
@@ -70,11 +70,11 @@ struct Connected : ConnectedParams {
 
   void forward(const real* x) {
     t->scratch.refresh(weights);
-    train::dense_train_forward<A>(weights, t->scratch, t->cache, 0, Train::rows, x, t->z);
+    train::dense_train_forward<A>(weights, t->scratch, t->cache, 0, Train::rows, x);
   }
   void forward(const Symbol* chars) {
     t->scratch.refresh(weights);
-    train::dense_train_forward_onehot<A>(weights, t->scratch, t->cache, 0, Train::rows, chars, t->z);
+    train::dense_train_forward_onehot<A>(weights, t->scratch, t->cache, 0, Train::rows, chars);
   }
   void backward(const real* x, real* dx) {
     train::dense_train_backward<A>(weights, t->scratch, t->cache, 0, Train::rows, t->delta.data(), x, dx);

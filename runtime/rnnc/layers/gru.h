@@ -101,7 +101,7 @@ struct Gru : GruParams {
     std::vector<real> zg, rg, hh;  // activated gates and candidate, rows x hidden
     std::vector<real> forgot;      // r * h_{t-1}, rows x hidden: wh's input
     std::vector<real> delta;       // -dL/dh_t for every step, filled by the next layer
-    std::vector<real> dz[3], wd[3], z, dh, dprev, dforgot;
+    std::vector<real> dz[3], wd[3], dh, dprev, dforgot;
     explicit Train(bool bn)
         : h(size_t(steps + 1) * streams * H),
           zg(size_t(steps) * streams * H),
@@ -125,15 +125,14 @@ struct Gru : GruParams {
     DenseParams* u[3] = {&uz, &ur, &uh};
     refresh();
     for (int k = 0; k < 3; ++k)
-      train::dense_train_forward<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, x, t->z);
+      train::dense_train_forward<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, x);
     forward_recurrent();
   }
   void forward(const Symbol* chars) {
     DenseParams* u[3] = {&uz, &ur, &uh};
     refresh();
     for (int k = 0; k < 3; ++k)
-      train::dense_train_forward_onehot<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, chars,
-                                                     t->z);
+      train::dense_train_forward_onehot<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, chars);
     forward_recurrent();
   }
   void backward(const real* x, real* dx) {
@@ -207,17 +206,15 @@ struct Gru : GruParams {
       const int r0 = t * Train::streams, r1 = r0 + Train::streams;
       const size_t o = t * step;
       const real* prev = &L.h[o];
-      train::dense_train_forward<Act::Linear>(*w[Train::Z], L.w_scratch[Train::Z], L.w_cache[Train::Z], r0, r1, prev,
-                                              L.z);
-      train::dense_train_forward<Act::Linear>(*w[Train::R], L.w_scratch[Train::R], L.w_cache[Train::R], r0, r1, prev,
-                                              L.z);
+      train::dense_train_forward<Act::Linear>(*w[Train::Z], L.w_scratch[Train::Z], L.w_cache[Train::Z], r0, r1, prev);
+      train::dense_train_forward<Act::Linear>(*w[Train::R], L.w_scratch[Train::R], L.w_cache[Train::R], r0, r1, prev);
       for (size_t e = 0; e < step; ++e) {
         L.zg[o + e] = activate<Act::Logistic>(L.u_cache[Train::Z].y[o + e] + L.w_cache[Train::Z].y[o + e]);
         L.rg[o + e] = activate<Act::Logistic>(L.u_cache[Train::R].y[o + e] + L.w_cache[Train::R].y[o + e]);
         L.forgot[o + e] = prev[e] * L.rg[o + e];
       }
       train::dense_train_forward<Act::Linear>(*w[Train::C], L.w_scratch[Train::C], L.w_cache[Train::C], r0, r1,
-                                              &L.forgot[o], L.z);
+                                              &L.forgot[o]);
       real* next = &L.h[o + step];
       for (size_t e = 0; e < step; ++e) {
         real s = L.u_cache[Train::C].y[o + e] + L.w_cache[Train::C].y[o + e];

@@ -104,7 +104,7 @@ struct Lstm : LstmParams {
     std::vector<real> gate[4];  // activated gates, rows x hidden
     std::vector<real> tc;       // tanh(c_t), rows x hidden
     std::vector<real> delta;    // -dL/dh_t for every step, filled by the next layer
-    std::vector<real> dz[4], wd[4], z, dh, dc, dprev;
+    std::vector<real> dz[4], wd[4], dh, dc, dprev;
     explicit Train(bool bn)
         : h(size_t(steps + 1) * streams * H), c(h.size()), tc(size_t(steps) * streams * H), delta(tc.size()) {
       for (int k = 0; k < 4; ++k) {
@@ -124,15 +124,14 @@ struct Lstm : LstmParams {
     DenseParams* u[4] = {&ui, &uf, &uo, &ug};
     refresh();
     for (int k = 0; k < 4; ++k)
-      train::dense_train_forward<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, x, t->z);
+      train::dense_train_forward<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, x);
     forward_recurrent();
   }
   void forward(const Symbol* chars) {
     DenseParams* u[4] = {&ui, &uf, &uo, &ug};
     refresh();
     for (int k = 0; k < 4; ++k)
-      train::dense_train_forward_onehot<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, chars,
-                                                     t->z);
+      train::dense_train_forward_onehot<Act::Linear>(*u[k], t->u_scratch[k], t->u_cache[k], 0, Train::rows, chars);
     forward_recurrent();
   }
   void backward(const real* x, real* dx) {
@@ -203,7 +202,7 @@ struct Lstm : LstmParams {
     for (int t = 0; t < Train::steps; ++t) {
       const int r0 = t * Train::streams, r1 = r0 + Train::streams;
       for (int k = 0; k < 4; ++k)
-        train::dense_train_forward<Act::Linear>(*w[k], L.w_scratch[k], L.w_cache[k], r0, r1, &L.h[t * step], L.z);
+        train::dense_train_forward<Act::Linear>(*w[k], L.w_scratch[k], L.w_cache[k], r0, r1, &L.h[t * step]);
       const size_t o = t * step;
       for (size_t e = 0; e < step; ++e) {
         real f = activate<Act::Logistic>(L.w_cache[Train::F].y[o + e] + L.u_cache[Train::F].y[o + e]);

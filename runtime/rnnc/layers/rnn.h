@@ -90,7 +90,7 @@ struct Rnn : RnnParams {
     train::DenseScratch s_input, s_self, s_output;
     std::vector<real> h;      // (steps + 1) x streams x hidden; slot 0 is h_{-1} = 0
     std::vector<real> delta;  // -dL/dy, filled by the next layer
-    std::vector<real> z, dh, delta_a, dprev, dnext;
+    std::vector<real> dh, delta_a, dprev, dnext;
     explicit Train(bool bn)
         : in_cache(rows, streams, H, bn),
           self_cache(rows, streams, H, bn),
@@ -106,12 +106,12 @@ struct Rnn : RnnParams {
 
   void forward(const real* x) {
     refresh();
-    train::dense_train_forward<A>(input, t->s_input, t->in_cache, 0, Train::rows, x, t->z);
+    train::dense_train_forward<A>(input, t->s_input, t->in_cache, 0, Train::rows, x);
     forward_recurrent();
   }
   void forward(const Symbol* chars) {
     refresh();
-    train::dense_train_forward_onehot<A>(input, t->s_input, t->in_cache, 0, Train::rows, chars, t->z);
+    train::dense_train_forward_onehot<A>(input, t->s_input, t->in_cache, 0, Train::rows, chars);
     forward_recurrent();
   }
   void backward(const real* x, real* dx) {
@@ -200,14 +200,14 @@ struct Rnn : RnnParams {
     std::fill(L.h.begin(), L.h.begin() + step, real(0));
     for (int t = 0; t < Train::steps; ++t) {
       train::dense_train_forward<A>(self, L.s_self, L.self_cache, t * Train::streams, (t + 1) * Train::streams,
-                                    &L.h[t * step], L.z);
+                                    &L.h[t * step]);
       const real* a = &L.in_cache.y[t * step];
       const real* s = &L.self_cache.y[t * step];
       const real* prev = &L.h[t * step];
       real* hn = &L.h[(t + 1) * step];
       for (size_t i = 0; i < step; ++i) hn[i] = SHORTCUT ? (prev[i] + a[i]) + s[i] : a[i] + s[i];
     }
-    train::dense_train_forward<A>(output, L.s_output, L.out_cache, 0, Train::rows, &L.h[step], L.z);
+    train::dense_train_forward<A>(output, L.s_output, L.out_cache, 0, Train::rows, &L.h[step]);
   }
 
   // Backward through the output and recurrent sub-layers; leaves -dL/da (the
