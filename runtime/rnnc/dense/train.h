@@ -175,6 +175,12 @@ inline void weight_gradient_product(DenseParams& p, int rows, const real* delta,
     gemm_tn_acc(p.out, p.in, rows, delta, x, p.weight_updates.data());
 }
 
+// A pass's optional last (or first) work on each thread's columns (below):
+// none by default.
+struct NoColumnWork {
+  void operator()(int, int) const {}
+};
+
 // Splits the outputs (columns) of rows r0..r1 over the threads when there
 // are enough of them to pay for it. Every sum of the pointwise passes runs
 // down one column in row order, so a column's result is the same whichever
@@ -214,9 +220,10 @@ inline void finish_row(int j0, int j1, real* __restrict zx, const real* __restri
 // vectorise; the threads take columns. The last pass normalises, scales,
 // adds the bias and activates at once: one pass over the rows less than a
 // pass each (a pass is ~0.5 MB at cfg/rnn.train.cfg's 128 x 1024), with the
-// same float operations.
-template <Act A>
-inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1) {
+// same float operations. then(j0, j1) runs on each thread's columns once
+// they are done, while they are in its cache (the recurrent state's sum).
+template <Act A, class Then = NoColumnWork>
+inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1, Then&& then = {}) {
   const int out = p.out;
   real* const z = product_rows(p, c, r0);
   for_columns(r1 - r0, out, [&](int j0, int j1) {
@@ -225,6 +232,7 @@ inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1) {
         real* y = &c.y[size_t(r) * out];
         for (int j = j0; j < j1; ++j) y[j] = train_activate<A>(y[j] + p.biases[j]);
       }
+      then(j0, j1);
       return;
     }
     static thread_local std::vector<real> sum, sq, inv;
@@ -257,14 +265,16 @@ inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1) {
         finish_row<A>(j0, j1, zg + size_t(r) * out, mean, inv.data(), p.scales.data(), p.biases.data(),
                       &c.y[size_t(g0 + r) * out]);
     }
+    then(j0, j1);
   });
 }
 
 // Rows r0..r1: y = act(BN(x W^T) + b), x holding (r1-r0) rows of p.in values.
-template <Act A>
-inline void dense_train_forward(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1, const real* x) {
+template <Act A, class Then = NoColumnWork>
+inline void dense_train_forward(DenseParams& p, const DenseScratch& s, DenseCache& c, int r0, int r1, const real* x,
+                                Then&& then = {}) {
   forward_product(p, s, r1 - r0, x, product_rows(p, c, r0));
-  dense_train_finish<A>(p, c, r0, r1);
+  dense_train_finish<A>(p, c, r0, r1, then);
 }
 
 // The same for a one-hot input: row r's product is column chars[r] of W.
@@ -304,11 +314,14 @@ inline void backward_row(int j0, int j1, real* __restrict d, const real* __restr
 // Backward through the activation, bias and batch norm for rows r0..r1:
 // delta holds -dL/dy for those rows and becomes -dL/dz (z = x W^T) in place;
 // accumulates bias and scale updates. The threads take columns; every sum
-// runs down its column in row order, as separate passes would.
-template <Act A>
-inline void dense_train_backward_pointwise(DenseParams& p, DenseCache& c, int r0, int r1, real* delta) {
+// runs down its column in row order, as separate passes would. first(j0, j1)
+// runs on each thread's columns before the rest (it may fill delta there).
+template <Act A, class First = NoColumnWork>
+inline void dense_train_backward_pointwise(DenseParams& p, DenseCache& c, int r0, int r1, real* delta,
+                                           First&& first = {}) {
   const int out = p.out, n_rows = r1 - r0;
   for_columns(n_rows, out, [&](int j0, int j1) {
+    first(j0, j1);
     if (!p.batch_norm) {
       for (int r = 0; r < n_rows; ++r)
         backward_row<A, false>(j0, j1, delta + size_t(r) * out, &c.y[size_t(r0 + r) * out], p.bias_updates.data(),
@@ -355,15 +368,27 @@ inline void dense_train_backward(DenseParams& p, const DenseScratch& s, DenseCac
   if (dx) input_gradient_product(p, s, r1 - r0, delta, dx, true);
 }
 
-// Backward for a one-hot input: the weight update is a scatter into column chars[r].
+// Backward for a one-hot input: the weight update adds row r's delta to
+// column chars[r] of dW. Down a column (stride p.in) that is a scalar loop;
+// on dW's transpose it is a contiguous row, so dW is transposed, the rows
+// added (the threads taking columns) and transposed back: every element
+// still sums its rows in row order.
 template <Act A>
 inline void dense_train_backward_onehot(DenseParams& p, DenseCache& c, int r0, int r1, real* delta,
-                                  const Symbol* chars) {
+                                        const Symbol* chars) {
   dense_train_backward_pointwise<A>(p, c, r0, r1, delta);
-  for (int r = r0; r < r1; ++r) {
-    const real* d = delta + size_t(r - r0) * p.out;
-    for (int j = 0; j < p.out; ++j) p.weight_updates[size_t(j) * p.in + chars[r]] += d[j];
-  }
+  static thread_local std::vector<real> ut_buffer;  // this (the calling) thread's; the workers get its address
+  ut_buffer.resize(p.weight_updates.size());
+  real* const ut = ut_buffer.data();
+  transpose(p.out, p.in, p.weight_updates.data(), ut);
+  for_columns(r1 - r0, p.out, [&](int j0, int j1) {
+    for (int r = r0; r < r1; ++r) {
+      const real* __restrict d = delta + size_t(r - r0) * p.out;
+      real* __restrict u = ut + size_t(chars[r]) * p.out;
+      for (int j = j0; j < j1; ++j) u[j] += d[j];
+    }
+  });
+  transpose(p.in, p.out, ut, p.weight_updates.data());
 }
 
 }  // namespace rnnc::train

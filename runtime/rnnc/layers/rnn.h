@@ -199,13 +199,17 @@ struct Rnn : RnnParams {
     const size_t step = size_t(Train::streams) * H;
     std::fill(L.h.begin(), L.h.begin() + step, real(0));
     for (int t = 0; t < Train::steps; ++t) {
-      train::dense_train_forward<A>(self, L.s_self, L.self_cache, t * Train::streams, (t + 1) * Train::streams,
-                                    &L.h[t * step]);
       const real* a = &L.in_cache.y[t * step];
       const real* s = &L.self_cache.y[t * step];
       const real* prev = &L.h[t * step];
       real* hn = &L.h[(t + 1) * step];
-      for (size_t i = 0; i < step; ++i) hn[i] = SHORTCUT ? (prev[i] + a[i]) + s[i] : a[i] + s[i];
+      // The state's sum on each thread's columns, as it finishes them.
+      train::dense_train_forward<A>(self, L.s_self, L.self_cache, t * Train::streams, (t + 1) * Train::streams, prev,
+                                    [&](int j0, int j1) {
+                                      for (int r = 0; r < Train::streams; ++r)
+                                        for (size_t i = size_t(r) * H + j0; i < size_t(r) * H + j1; ++i)
+                                          hn[i] = SHORTCUT ? (prev[i] + a[i]) + s[i] : a[i] + s[i];
+                                    });
     }
     train::dense_train_forward<A>(output, L.s_output, L.out_cache, 0, Train::rows, &L.h[step]);
   }
@@ -219,15 +223,26 @@ struct Rnn : RnnParams {
     train::dense_train_backward<A>(output, L.s_output, L.out_cache, 0, Train::rows, L.delta.data(), &L.h[step], L.dh.data());
     L.delta_a.resize(L.dh.size());
     L.dnext.assign(step, real(0));
+    L.dprev.resize(step);
     for (int t = Train::steps - 1; t >= 0; --t) {
       real* dh = &L.dh[t * step];
-      for (size_t i = 0; i < step; ++i) dh[i] += L.dnext[i];
-      std::copy(dh, dh + step, &L.delta_a[t * step]);
-      L.dprev.assign(step, real(0));
+      real* da = &L.delta_a[t * step];
+      const real* dnext = L.dnext.data();
+      real* dprev = L.dprev.data();
       // dh becomes the self sub-layer's delta (its output s_t feeds h_t with
       // weight 1), then -dL/dz of that sub-layer; only the product that feeds
-      // h_{t-1} must happen inside the time loop.
-      train::dense_train_backward_pointwise<A>(self, L.self_cache, t * Train::streams, (t + 1) * Train::streams, dh);
+      // h_{t-1} must happen inside the time loop. Each thread first adds
+      // what h_{t+1} sends back to its columns of dh, keeps that as the input
+      // sub-layer's delta, and clears dprev's.
+      train::dense_train_backward_pointwise<A>(self, L.self_cache, t * Train::streams, (t + 1) * Train::streams, dh,
+                                               [&](int j0, int j1) {
+                                                 for (int r = 0; r < Train::streams; ++r)
+                                                   for (size_t i = size_t(r) * H + j0; i < size_t(r) * H + j1; ++i) {
+                                                     dh[i] += dnext[i];
+                                                     da[i] = dh[i];
+                                                     dprev[i] = 0;
+                                                   }
+                                               });
       if (t > 0) train::input_gradient_product(self, L.s_self, Train::streams, dh, L.dprev.data(), true);
       if (SHORTCUT)
         for (size_t i = 0; i < step; ++i) L.dprev[i] += L.delta_a[t * step + i];

@@ -2,11 +2,13 @@
 // policies (get_current_rate). *_updates hold the negative gradient summed
 // over the batch; SGD turns them into momentum, Adam into first moments.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "../params.h"
 #include "../random.h"
+#include "../threads.h"
 #include "../vocabulary.h"
 
 namespace rnnc::train {
@@ -60,6 +62,20 @@ inline void allocate_updates(DenseParams& p, bool adam) {
   }
 }
 
+// An update's elements are independent: the threads take blocks of them,
+// above a size where that pays (the weights of a 1024-wide sub-layer).
+template <class F>
+inline void for_elements(size_t n, F&& f) {
+  constexpr size_t kBlock = size_t(1) << 14;
+  if (n < 4 * kBlock) {
+    f(0, n);
+    return;
+  }
+  parallel_blocks(int((n + kBlock - 1) / kBlock), 1, [&](int b0, int b1) {
+    f(size_t(b0) * kBlock, std::min(n, size_t(b1) * kBlock));
+  });
+}
+
 // darknet's SGD: x += lr/batch * u; u *= momentum; weights also decay.
 inline void sgd_update(DenseParams& p, const UpdateArgs& a) {
   real rate = static_cast<real>(a.learning_rate / a.batch);
@@ -74,14 +90,15 @@ inline void sgd_update(DenseParams& p, const UpdateArgs& a) {
       p.scales[j] += rate * p.scale_updates[j];
       p.scale_updates[j] *= mom;
     }
-  const size_t n = p.weights.size();
   real* w = p.weights.data();
   real* u = p.weight_updates.data();
-  for (size_t i = 0; i < n; ++i) {
-    u[i] += decay * w[i];
-    w[i] += rate * u[i];
-    u[i] *= mom;
-  }
+  for_elements(p.weights.size(), [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; ++i) {
+      u[i] += decay * w[i];
+      w[i] += rate * u[i];
+      u[i] *= mom;
+    }
+  });
 }
 
 // Adam as darknet's GPU path does it (its CPU path ignores adam=1): decay
@@ -91,14 +108,16 @@ inline void adam_tensor(std::vector<real>& x, std::vector<real>& d, std::vector<
                         const UpdateArgs& a) {
   const double b1t = 1 - std::pow(double(a.B1), a.t), b2t = 1 - std::pow(double(a.B2), a.t);
   const real decay = static_cast<real>(-a.decay * a.batch);
-  for (size_t i = 0; i < x.size(); ++i) {
-    real g = d[i] + decay * x[i];
-    m[i] = a.B1 * m[i] + (1 - a.B1) * g;
-    v[i] = a.B2 * v[i] + (1 - a.B2) * g * g;
-    double mhat = m[i] / b1t, vhat = v[i] / b2t;
-    x[i] += static_cast<real>(a.learning_rate * mhat / (std::sqrt(vhat) + a.eps));
-    d[i] = 0;
-  }
+  for_elements(x.size(), [&](size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; ++i) {
+      real g = d[i] + decay * x[i];
+      m[i] = a.B1 * m[i] + (1 - a.B1) * g;
+      v[i] = a.B2 * v[i] + (1 - a.B2) * g * g;
+      double mhat = m[i] / b1t, vhat = v[i] / b2t;
+      x[i] += static_cast<real>(a.learning_rate * mhat / (std::sqrt(vhat) + a.eps));
+      d[i] = 0;
+    }
+  });
 }
 
 inline void adam_update(DenseParams& p, const UpdateArgs& a) {
