@@ -54,11 +54,19 @@ inline real train_gradient(real y) {
     return gradient<A>(y);
 }
 
+// Activations whose gradient, given as a function of y, is one of the sign of
+// their input (or constant): y > 0 exactly where the input is. With batch
+// norm the backward pass recomputes that input, xhat * scale + bias (the
+// forward's float operations; -ffp-contract=off), rather than read y back.
+template <Act A>
+constexpr bool kGradientBySign = A == Act::Leaky || A == Act::Relu || A == Act::Relie || A == Act::Ramp ||
+                                 A == Act::Linear;
+
 // What the backward pass needs from the forward one, for every row.
 struct DenseCache {
   int rows = 0, group = 0, out = 0;
   std::vector<real> xhat;      // normalised pre-activations (batch norm only)
-  std::vector<real> y;         // outputs, after the activation
+  std::vector<real> y;         // outputs, after the activation (unless redirect_y sent them elsewhere)
   std::vector<real> mean, sd;  // per group and output: batch mean, sqrt(variance)
   DenseCache() = default;
   DenseCache(int rows_, int group_, int out_, bool bn)
@@ -69,6 +77,20 @@ struct DenseCache {
       sd.resize(mean.size());
     }
   }
+  // Row r of the outputs.
+  real* y_row(int r) { return y_to ? y_to + size_t(r % y_period) * out : &y[size_t(r) * out]; }
+  // The outputs of row r go to row r % period of `to` instead of y, which is
+  // freed: for a sub-layer whose consumer takes them there and whose backward
+  // pass does not read them (batch norm with a kGradientBySign activation,
+  // which dense_train_backward_pointwise then never reads y for).
+  void redirect_y(real* to, int period) {
+    y_to = to, y_period = period;
+    std::vector<real>().swap(y);
+  }
+
+ private:
+  real* y_to = nullptr;
+  int y_period = 0;
 };
 
 // A transposed copy of W for the forward products that rnnc's kernels run
@@ -199,7 +221,7 @@ inline void for_columns(int rows, int out, F&& f) {
 // activation follow in place. The rows are written once and read back while
 // they are still in cache; a separate scratch for z cost one more stream.
 inline real* product_rows(const DenseParams& p, DenseCache& c, int r0) {
-  return (p.batch_norm ? c.xhat.data() : c.y.data()) + size_t(r0) * p.out;
+  return p.batch_norm ? &c.xhat[size_t(r0) * p.out] : c.y_row(r0);
 }
 
 // One row of batch norm's last pass, columns j0..j1, in place on the row of
@@ -229,7 +251,7 @@ inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1, Th
   for_columns(r1 - r0, out, [&](int j0, int j1) {
     if (!p.batch_norm) {
       for (int r = r0; r < r1; ++r) {
-        real* y = &c.y[size_t(r) * out];
+        real* y = c.y_row(r);
         for (int j = j0; j < j1; ++j) y[j] = train_activate<A>(y[j] + p.biases[j]);
       }
       then(j0, j1);
@@ -263,7 +285,7 @@ inline void dense_train_finish(DenseParams& p, DenseCache& c, int r0, int r1, Th
       }
       for (int r = 0; r < n; ++r)
         finish_row<A>(j0, j1, zg + size_t(r) * out, mean, inv.data(), p.scales.data(), p.biases.data(),
-                      &c.y[size_t(g0 + r) * out]);
+                      c.y_row(g0 + r));
     }
     then(j0, j1);
   });
@@ -296,11 +318,14 @@ inline void dense_train_forward_onehot(DenseParams& p, const DenseScratch& s, De
 // overlap; saying so (__restrict, which GCC honours on parameters) lets it
 // vectorise.
 template <Act A, bool BN>
-inline void backward_row(int j0, int j1, real* __restrict d, const real* __restrict y, real* __restrict bias_updates,
-                         const real* __restrict xh, const real* __restrict scales, real* __restrict scale_updates,
-                         real* __restrict sum_d, real* __restrict sum_dx) {
+inline void backward_row(int j0, int j1, real* __restrict d, const real* __restrict y, const real* __restrict biases,
+                         real* __restrict bias_updates, const real* __restrict xh, const real* __restrict scales,
+                         real* __restrict scale_updates, real* __restrict sum_d, real* __restrict sum_dx) {
   for (int j = j0; j < j1; ++j) {
-    d[j] *= train_gradient<A>(y[j]);
+    if constexpr (BN && kGradientBySign<A>)
+      d[j] *= train_gradient<A>(xh[j] * scales[j] + biases[j]);  // y's stream is not read
+    else
+      d[j] *= train_gradient<A>(y[j]);
     bias_updates[j] += d[j];
     if constexpr (BN) {
       scale_updates[j] += d[j] * xh[j];
@@ -324,8 +349,8 @@ inline void dense_train_backward_pointwise(DenseParams& p, DenseCache& c, int r0
     first(j0, j1);
     if (!p.batch_norm) {
       for (int r = 0; r < n_rows; ++r)
-        backward_row<A, false>(j0, j1, delta + size_t(r) * out, &c.y[size_t(r0 + r) * out], p.bias_updates.data(),
-                               nullptr, nullptr, nullptr, nullptr, nullptr);
+        backward_row<A, false>(j0, j1, delta + size_t(r) * out, c.y_row(r0 + r), nullptr,
+                               p.bias_updates.data(), nullptr, nullptr, nullptr, nullptr, nullptr);
       return;
     }
     // y = xhat*scale + b, xhat = (z - mean) / D, D = sd + eps, sd = sqrt(sum (z-mean)^2 / (n-1)):
@@ -341,9 +366,10 @@ inline void dense_train_backward_pointwise(DenseParams& p, DenseCache& c, int r0
       std::fill(sum_d.begin() + j0, sum_d.begin() + j1, real(0));
       std::fill(sum_dx.begin() + j0, sum_dx.begin() + j1, real(0));
       for (int r = 0; r < n; ++r)
-        backward_row<A, true>(j0, j1, dg + size_t(r) * out, &c.y[size_t(g0 + r) * out], p.bias_updates.data(),
-                              &c.xhat[size_t(g0 + r) * out], p.scales.data(), p.scale_updates.data(), sum_d.data(),
-                              sum_dx.data());
+        backward_row<A, true>(j0, j1, dg + size_t(r) * out, kGradientBySign<A> ? nullptr : c.y_row(g0 + r),
+                              p.biases.data(),
+                              p.bias_updates.data(), &c.xhat[size_t(g0 + r) * out], p.scales.data(),
+                              p.scale_updates.data(), sum_d.data(), sum_dx.data());
       for (int j = j0; j < j1; ++j) {
         inv[j] = static_cast<real>(1 / (sd[j] + kBnEpsilon));
         sum_d[j] = sum_d[j] / n;                                          // mean of g

@@ -91,16 +91,27 @@ struct Rnn : RnnParams {
     std::vector<real> h;      // (steps + 1) x streams x hidden; slot 0 is h_{-1} = 0
     std::vector<real> delta;  // -dL/dy, filled by the next layer
     std::vector<real> dh, delta_a, dprev, dnext;
+    std::vector<real> s_step;  // the self sub-layer's outputs of one step, where redirected (below)
     explicit Train(bool bn)
         : in_cache(rows, streams, H, bn),
           self_cache(rows, streams, H, bn),
           out_cache(rows, streams, H, bn),
           h(size_t(steps + 1) * streams * H),
-          delta(size_t(rows) * H) {}
+          delta(size_t(rows) * H) {
+      // Where the backward pass does not read the input and self outputs
+      // back, the input's go straight into the state slots that sum them
+      // (h_t = a_t + s_t, in place) and the self's into one step's buffer:
+      // two streams of rows x H less written and read, and that memory.
+      if (bn && train::kGradientBySign<A>) {
+        s_step.resize(size_t(streams) * H);
+        in_cache.redirect_y(&h[size_t(streams) * H], rows);
+        self_cache.redirect_y(s_step.data(), streams);
+      }
+    }
   };
   std::unique_ptr<Train> t;
   void train_begin() { t.reset(new Train(input.batch_norm)); }
-  const real* train_output() const { return t->out_cache.y.data(); }
+  const real* train_output() const { return t->out_cache.y_row(0); }
   real* delta() { return t->delta.data(); }
   void clear_delta() { std::fill(t->delta.begin(), t->delta.end(), real(0)); }
 
@@ -199,11 +210,12 @@ struct Rnn : RnnParams {
     const size_t step = size_t(Train::streams) * H;
     std::fill(L.h.begin(), L.h.begin() + step, real(0));
     for (int t = 0; t < Train::steps; ++t) {
-      const real* a = &L.in_cache.y[t * step];
-      const real* s = &L.self_cache.y[t * step];
+      const real* a = L.in_cache.y_row(t * Train::streams);  // hn itself where redirected
+      const real* s = L.self_cache.y_row(t * Train::streams);
       const real* prev = &L.h[t * step];
       real* hn = &L.h[(t + 1) * step];
-      // The state's sum on each thread's columns, as it finishes them.
+      // The state's sum on each thread's columns, as it finishes them (a[i]
+      // is read before hn[i] is written).
       train::dense_train_forward<A>(self, L.s_self, L.self_cache, t * Train::streams, (t + 1) * Train::streams, prev,
                                     [&](int j0, int j1) {
                                       for (int r = 0; r < Train::streams; ++r)
