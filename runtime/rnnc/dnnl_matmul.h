@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <string>
 #include <tuple>
 
 #include "error.h"
@@ -54,6 +55,23 @@ inline void dnnl_matmul(dnnl::memory::data_type in, int M, int N, int K, const v
   dnnl::memory a(a_md, engine, const_cast<void*>(A)), b(b_md, engine, const_cast<void*>(B)), c(c_md, engine, C);
   product.execute(stream, {{DNNL_ARG_SRC, a}, {DNNL_ARG_WEIGHTS, b}, {DNNL_ARG_DST, c}});
   stream.wait();
+}
+
+// Whether this oneDNN makes a bf16 matmul on this CPU (it needs AVX512-BF16
+// or AMX; a CPU where it has none is told so by a failed primitive).
+inline bool dnnl_has_bf16_matmul() {
+  using dt = dnnl::memory::data_type;
+  const dnnl::memory::dims ab{16, 16}, strides{16, 1};
+  try {
+    const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+    dnnl::matmul::primitive_desc pd(
+        dnnl::matmul::desc(dnnl::memory::desc(ab, dt::bf16, strides), dnnl::memory::desc(ab, dt::bf16, strides),
+                           dnnl::memory::desc(ab, dt::f32, strides)),
+        engine);
+    return std::string(pd.impl_info_str()).find("ref") == std::string::npos;  // not oneDNN's slow reference kernel
+  } catch (const dnnl::error&) {
+    return false;
+  }
 }
 
 // The same in fp32.

@@ -9,8 +9,9 @@
 //   elsewhere, the reference: operands rounded to bf16 but kept as floats,
 //     then gemm.h's fp32 products. Same numbers up to the order of the sums.
 // A program built with rnnc --dnnl runs them on oneDNN's bf16 matmul instead
-// where the CPU has AMX-BF16 (bf16_products_on_dnnl): oneDNN has AMX kernels,
-// rnnc does not (no machine here could run one).
+// where the CPU has AMX-BF16 or AVX512-BF16 (bf16_products_on_dnnl): oneDNN
+// has AMX kernels, rnnc does not (no machine here could run one), and its
+// AVX512-BF16 ones measured a few % faster than rnnc's.
 #pragma once
 #include <cstdint>
 #include <cstdlib>
@@ -50,8 +51,11 @@ constexpr int kBf16ChunkPairs = 128;
 // Whether -precision bf16's products run on oneDNN: only in a program that
 // links it (rnnc --dnnl); there, where the CPU has AMX-BF16 (issue 15's
 // Xeon: oneDNN's bf16 matmul 2,626-2,965 GFLOP/s against its fp32's
-// 329-353), or as RNNC_BF16_PRODUCTS says (onednn or rnnc: for tests, and
-// for CPUs where a user measures otherwise).
+// 329-353) or this build's AVX512-BF16 (a 2-core Sapphire Rapids without
+// AMX: oneDNN's kernels train lstm.train.cfg 3-6% faster than rnnc's,
+// gru-2x512 3-4%) and oneDNN makes a bf16 matmul that is not its reference
+// kernel; or as RNNC_BF16_PRODUCTS says (onednn or rnnc: for tests, and for
+// CPUs where a user measures otherwise).
 inline bool bf16_products_on_dnnl() {
   static const bool on = [] {
     const char* e = std::getenv("RNNC_BF16_PRODUCTS");
@@ -59,7 +63,11 @@ inline bool bf16_products_on_dnnl() {
       fail("RNNC_BF16_PRODUCTS is onednn or rnnc, got '%s'", e);
     if (!kDnnlLinked) return false;
     if (e && *e) return std::strcmp(e, "onednn") == 0;
-    return cpu_has_amx_bf16();
+#if defined(RNNC_DNNL)
+    return (cpu_has_amx_bf16() || kBf16Train) && dnnl_has_bf16_matmul();
+#else
+    return false;
+#endif
   }();
   return on;
 }

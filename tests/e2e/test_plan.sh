@@ -128,7 +128,7 @@ else
     cmp -s bk_dnnl/wide_final.weights bk_dnnl_1/wide_final.weights ||
       fail "the --dnnl program's weights depend on how many threads run rnnc's passes"
     echo "ok   --dnnl: rnnc's passes on OpenMP's threads, the same weights on one thread"
-    # -precision bf16 on oneDNN's bf16 matmul (what a CPU with AMX-BF16 runs; forced here): both
+    # -precision bf16 on oneDNN's bf16 matmul (the default with AMX-BF16 or AVX512-BF16; forced here): both
     # operands rounded as rnnc's bf16 kernel rounds them, so the update is that kernel's up to the
     # order of the fp32 sums.
     RNNC_BF16_PRODUCTS=rnnc train dnnl 7 bk_bf16_rnnc -precision bf16

@@ -6,6 +6,8 @@
 // the other tests' products run on.
 #include <doctest/doctest.h>
 
+#include <cpuid.h>
+
 #include <cmath>
 #include <string>
 #include <vector>
@@ -182,5 +184,15 @@ TEST_CASE("oneDNN's bf16 matmul: bf16 operands, fp32 sums, in each layout the tr
                 l.M, l.N, l.K, [&](int i, int k) { return double(from_bf16(a16[i * ai + k * ak])); },
                 [&](int k, int j) { return double(from_bf16(b16[k * bk + j * bn])); }, C0, accumulate, C) <= 1);
     }
+}
+
+TEST_CASE("oneDNN makes a bf16 matmul where the CPU has AVX512-BF16 or AMX-BF16, and bf16 training uses it there") {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  const bool avx512_bf16 = __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5));
+  const bool bf16_cpu = avx512_bf16 || cpu_has_amx_bf16();
+  CAPTURE(avx512_bf16);
+  CHECK(dnnl_has_bf16_matmul() == bf16_cpu);
+  const char* forced = std::getenv("RNNC_BF16_PRODUCTS");
+  if (!forced || !*forced) CHECK(bf16_products_on_dnnl() == ((kBf16Train || cpu_has_amx_bf16()) && bf16_cpu));
 }
 #endif
