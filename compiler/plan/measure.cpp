@@ -88,7 +88,6 @@ ProductPlanTable measured_plan(const Model& m, const BuildOptions& opts, const s
   const bool openblas = std::find(libraries.begin(), libraries.end(), ProductKernel::OpenBlas) != libraries.end();
   for (const std::string& f : opts.extra_flags)
     if (f == "-O0") return fixed_plan(m, openblas);
-  constexpr double kMaxTimedFlops = 4.4e9;  // 1024 x 1024 <- 2048 (kTimedSumRows) and less
   auto too_costly = [&](const PlanEntry& p) {
     int M, N, K;
     timed_shape(p, M, N, K);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 
 #include "emit/names.h"
@@ -49,9 +50,10 @@ ProductPlanTable fixed_plan(const Model& m, bool openblas) {
 
 void timed_shape(const PlanEntry& p, int& M, int& N, int& K) {
   M = p.M, N = p.N, K = p.K;
-  if (p.role == ProductRole::WeightGradient)
-    K = std::min(K, kTimedSumRows);
-  else
+  if (p.role == ProductRole::WeightGradient) {
+    const int sum = static_cast<int>(std::min<double>(kTimedSumRows, kMaxTimedFlops / (2.0 * M * N)));
+    K = std::min(K, std::max(kTimedRows, sum));
+  } else
     M = std::min(M, kTimedRows);
 }
 

@@ -51,8 +51,12 @@ ProductPlanTable fixed_plan(const Model& m, bool openblas);
 // written once per call, and a shorter sum weighs that traffic more than the
 // program will (cfg/rnn.train.cfg's 1024 x 1024 <- 2048, Xeon: rnnc 260 and
 // oneDNN 299 GFLOP/s timed at 512, 249 and 285 at 2048, the program's).
+// Wider weight gradients sum over fewer rows, down to kTimedRows, so that one
+// timed call stays within kMaxTimedFlops (a product that exceeds it even so is
+// not timed: measure.cpp gives it the fixed rule).
 constexpr int kTimedRows = 512;
 constexpr int kTimedSumRows = 2048;
+constexpr double kMaxTimedFlops = 4.4e9;  // 1024 x 1024 <- 2048 and less
 void timed_shape(const PlanEntry& p, int& M, int& N, int& K);
 
 // The kernel a measured product gets: the fastest, except that a library

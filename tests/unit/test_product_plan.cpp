@@ -85,6 +85,13 @@ TEST_CASE("products are timed on at most kTimedRows rows, weight gradients summi
   f.role = ProductRole::WeightGradient, f.M = 1024, f.K = 73728;
   timed_shape(f, M, N, K);
   CHECK((M == 1024 && N == 1024 && K == kTimedSumRows));
+  // Wider: a shorter sum within kMaxTimedFlops, never below kTimedRows.
+  f.M = 1536, f.N = 1536;
+  timed_shape(f, M, N, K);
+  CHECK((K > kTimedRows && K < kTimedSumRows && 2.0 * M * N * K <= kMaxTimedFlops));
+  f.M = 4096, f.N = 4096;
+  timed_shape(f, M, N, K);
+  CHECK(K == kTimedRows);
 }
 
 TEST_CASE("the plan's constants name each product and list them in kProductPlan") {
