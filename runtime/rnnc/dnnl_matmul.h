@@ -15,6 +15,12 @@
 
 namespace rnnc {
 
+// The CPU engine every product and probe here runs on.
+inline const dnnl::engine& dnnl_cpu_engine() {
+  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
 // C[M][N] (+)= A(M x K) B(K x N), A(i, k) = A[i*ai + k*ak], B(k, n) =
 // B[k*bk + n*bn], A and B of type `in` (f32, or bf16 as 16-bit words), C in
 // f32: one matmul primitive per shape, layout and type, made on first use and
@@ -23,7 +29,7 @@ inline void dnnl_matmul(dnnl::memory::data_type in, int M, int N, int K, const v
                         const void* B, ptrdiff_t bk, ptrdiff_t bn, float* C, bool accumulate) {
   using dims = dnnl::memory::dims;
   using dt = dnnl::memory::data_type;
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  const dnnl::engine& engine = dnnl_cpu_engine();
   static std::mutex mu;
   static std::map<std::tuple<dt, int, int, int, ptrdiff_t, ptrdiff_t, ptrdiff_t, ptrdiff_t, bool>, dnnl::matmul> made;
   const dnnl::memory::desc a_md(dims{M, K}, in, dims{ai, ak});
@@ -63,11 +69,10 @@ inline bool dnnl_has_bf16_matmul() {
   using dt = dnnl::memory::data_type;
   const dnnl::memory::dims ab{16, 16}, strides{16, 1};
   try {
-    const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
     dnnl::matmul::primitive_desc pd(
         dnnl::matmul::desc(dnnl::memory::desc(ab, dt::bf16, strides), dnnl::memory::desc(ab, dt::bf16, strides),
                            dnnl::memory::desc(ab, dt::f32, strides)),
-        engine);
+        dnnl_cpu_engine());
     return std::string(pd.impl_info_str()).find("ref") == std::string::npos;  // not oneDNN's slow reference kernel
   } catch (const dnnl::error&) {
     return false;

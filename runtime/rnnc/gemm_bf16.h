@@ -82,9 +82,7 @@ inline void to_bf16_words(size_t n, const T* src, std::vector<uint16_t>& out) {
     for (size_t i = i0; i < i1; ++i) dst[i] = to_bf16(static_cast<float>(src[i]));
   };
   constexpr size_t kBlock = size_t(1) << 16;
-  if (n < kBlock) return convert(0, n);
-  parallel_blocks(int((n + kBlock - 1) / kBlock), 1,
-                  [&](int b0, int b1) { convert(size_t(b0) * kBlock, std::min(n, size_t(b1) * kBlock)); });
+  parallel_elements(n, kBlock, kBlock, convert);
 }
 
 template <class T>

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdlib>
 #include <functional>
 #include <mutex>
@@ -205,6 +206,20 @@ inline void parallel_blocks(int n, int block, F&& f) {
   }
   std::function<void(int)> job = [&](int c) { f(c * block, std::min(n, (c + 1) * block)); };
   pool.run(blocks, job);
+}
+
+// The same over elements, whose count may pass int's range (a batch's
+// activations, a layer's weights): f(i0, i1) over [0, n) in blocks of
+// `block`, all inline below `serial_below` elements, where sharing them out
+// costs more than it saves.
+template <class F>
+inline void parallel_elements(size_t n, size_t block, size_t serial_below, F&& f) {
+  if (n < serial_below) {
+    f(size_t(0), n);
+    return;
+  }
+  parallel_blocks(static_cast<int>((n + block - 1) / block), 1,
+                  [&](int b0, int b1) { f(size_t(b0) * block, std::min(n, size_t(b1) * block)); });
 }
 
 }  // namespace rnnc

@@ -62,18 +62,12 @@ inline void allocate_updates(DenseParams& p, bool adam) {
   }
 }
 
-// An update's elements are independent: the threads take blocks of them,
-// above a size where that pays (the weights of a 1024-wide sub-layer).
+// An update's elements are independent: the threads take blocks of them
+// (parallel_elements), from 4 blocks on.
+constexpr size_t kUpdateBlock = size_t(1) << 14;
 template <class F>
 inline void for_elements(size_t n, F&& f) {
-  constexpr size_t kBlock = size_t(1) << 14;
-  if (n < 4 * kBlock) {
-    f(0, n);
-    return;
-  }
-  parallel_blocks(int((n + kBlock - 1) / kBlock), 1, [&](int b0, int b1) {
-    f(size_t(b0) * kBlock, std::min(n, size_t(b1) * kBlock));
-  });
+  parallel_elements(n, kUpdateBlock, 4 * kUpdateBlock, f);
 }
 
 // darknet's SGD: x += lr/batch * u; u *= momentum; weights also decay.
