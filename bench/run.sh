@@ -58,12 +58,23 @@ steady_rate1() {
   t2=$(now)
   awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$chars" 'BEGIN { printf "%.0f", n / ((c - b) - (b - a)) }'
 }
-# generate's total chars/s; the first argument is the number of samples (-n).
-gen_rate() {
-  local n=$1 l=$len
-  shift
-  [ "$n" -gt 1 ] && l=$((len / 4))
-  steady_rate $((n * (l - 10))) "$l" "$w/rnn" generate "$w/rnn.weights" -srand 1 -n "$n" "$@"
+# generate's total chars/s for every precision and sample count at once: three rounds, each
+# measuring every figure once in turn, the best of each figure's three. The ratios between
+# figures (bf16 against fp32, int8 against bf16) then compare tries taken in the same
+# minutes, not one figure's tries against another's a minute later on a machine whose
+# speed drifts. Usage: gen_rates SPEC... (SPEC: "N PRECISION"); sets rate[SPEC].
+declare -A rate
+gen_rates() {
+  local spec n p l r
+  for spec in "$@"; do rate[$spec]=0; done
+  for _ in 1 2 3; do
+    for spec in "$@"; do
+      read -r n p <<< "$spec"
+      l=$len; [ "$n" -gt 1 ] && l=$((len / 4))
+      r=$(steady_rate1 $((n * (l - 10))) "$l" "$w/rnn" generate "$w/rnn.weights" -srand 1 -n "$n" -precision "$p")
+      [ "$r" -gt "${rate[$spec]}" ] && rate[$spec]=$r
+    done
+  done
 }
 # chars/s of train at steady state: median of darknet's per-batch seconds after the first 5 batches
 train_rate() {  # BINARY BATCHES CHARS_PER_BATCH [TRAIN FLAGS...]
@@ -74,14 +85,13 @@ train_rate() {  # BINARY BATCHES CHARS_PER_BATCH [TRAIN FLAGS...]
     awk -v c="$chars" '{ v[NR] = $1 } END { printf "%.0f", c / v[int((NR + 1) / 2)] }'
 }
 
-g32=$(gen_rate 1 -precision fp32)
-g16=$(gen_rate 1 -precision bf16)
-n32=$(gen_rate 32 -precision fp32)
-n16=$(gen_rate 32 -precision bf16)
 # int8 where this rnnc's programs have it (their usage names it).
 has_int8=0; "$w/rnn" > "$w/rnn.help" 2>&1 || true; grep -q 'int8' "$w/rnn.help" && has_int8=1
-g8="n/a" n8="n/a"
-if [ $has_int8 = 1 ]; then g8=$(gen_rate 1 -precision int8); n8=$(gen_rate 32 -precision int8); fi
+specs=("1 fp32" "1 bf16" "32 fp32" "32 bf16")
+[ $has_int8 = 1 ] && specs+=("1 int8" "32 int8")
+gen_rates "${specs[@]}"
+g32=${rate[1 fp32]} g16=${rate[1 bf16]} n32=${rate[32 fp32]} n16=${rate[32 bf16]}
+g8=${rate[1 int8]:-n/a} n8=${rate[32 int8]:-n/a}
 ./build/rnnc "$shared/golden/tiny/tiny.train.cfg" -o "$w/tiny_train" 2>/dev/null || ./build/rnnc examples/demo.train.cfg -o "$w/tiny_train" 2>/dev/null
 cfgval() { tr -d ' \t' < "$1" | sed -n "s/^$2=//p" | head -1; }
 train_cfg=$shared/golden/tiny/tiny.train.cfg; [ -f "$train_cfg" ] || train_cfg=examples/demo.train.cfg

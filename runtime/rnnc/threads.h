@@ -23,6 +23,14 @@ inline int pool_threads() {
   return std::max(1, std::min(n, 8));
 }
 
+// Whether this thread is running one of the pool's jobs: a job that itself
+// asks for the threads (nested) runs inline, since the pool holds one job at
+// a time.
+inline bool& inside_job() {
+  static thread_local bool inside = false;
+  return inside;
+}
+
 #if defined(_OPENMP)
 // A program built with OpenMP (rnnc --dnnl: oneDNN runs its products on
 // OpenMP's threads) runs the chunks on OpenMP's team too: one set of threads
@@ -53,10 +61,6 @@ class ThreadPool {
 
  private:
   ThreadPool() : threads_(pool_threads()) {}
-  static bool& inside_job() {
-    static thread_local bool inside = false;
-    return inside;
-  }
   int threads_;
 };
 #else
@@ -70,8 +74,6 @@ class ThreadPool {
 
   // Runs f(chunk) for every chunk in [0, chunks); the caller works too.
   void run(int chunks, const std::function<void(int)>& f) {
-    // A job that itself asks for the threads (nested) runs inline: the pool
-    // holds one job at a time.
     if (chunks <= 1 || workers_.empty() || inside_job()) {
       for (int c = 0; c < chunks; ++c) f(c);
       return;
@@ -113,10 +115,6 @@ class ThreadPool {
     for (int i = 1, n = pool_threads(); i < n; ++i) workers_.emplace_back([this] { loop(); });
   }
 
-  static bool& inside_job() {
-    static thread_local bool inside = false;
-    return inside;
-  }
 
   static unsigned long long pack(unsigned gen, unsigned next) {
     return (static_cast<unsigned long long>(gen) << 32) | next;
