@@ -26,7 +26,7 @@ inline int pool_threads() {
 // Whether this thread is running one of the pool's jobs: a job that itself
 // asks for the threads (nested) runs inline, since the pool holds one job at
 // a time.
-inline bool& inside_job() {
+inline bool& inside_pool_job() {
   static thread_local bool inside = false;
   return inside;
 }
@@ -46,16 +46,16 @@ class ThreadPool {
   int size() const { return threads_; }
 
   void run(int chunks, const std::function<void(int)>& f) {
-    if (chunks <= 1 || threads_ <= 1 || inside_job()) {
+    if (chunks <= 1 || threads_ <= 1 || inside_pool_job()) {
       for (int c = 0; c < chunks; ++c) f(c);
       return;
     }
     std::atomic<int> next{0};
 #pragma omp parallel num_threads(std::min(threads_, chunks))
     {
-      inside_job() = true;
+      inside_pool_job() = true;
       for (int c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;) f(c);
-      inside_job() = false;
+      inside_pool_job() = false;
     }
   }
 
@@ -74,7 +74,7 @@ class ThreadPool {
 
   // Runs f(chunk) for every chunk in [0, chunks); the caller works too.
   void run(int chunks, const std::function<void(int)>& f) {
-    if (chunks <= 1 || workers_.empty() || inside_job()) {
+    if (chunks <= 1 || workers_.empty() || inside_pool_job()) {
       for (int c = 0; c < chunks; ++c) f(c);
       return;
     }
@@ -115,7 +115,6 @@ class ThreadPool {
     for (int i = 1, n = pool_threads(); i < n; ++i) workers_.emplace_back([this] { loop(); });
   }
 
-
   static unsigned long long pack(unsigned gen, unsigned next) {
     return (static_cast<unsigned long long>(gen) << 32) | next;
   }
@@ -127,9 +126,9 @@ class ThreadPool {
       const int c = static_cast<int>(s & 0xffffffffu);
       if (c >= chunks_.load(std::memory_order_relaxed)) return;
       if (claim_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
-        inside_job() = true;
+        inside_pool_job() = true;
         (*job_.load(std::memory_order_relaxed))(c);
-        inside_job() = false;
+        inside_pool_job() = false;
         pending_.fetch_sub(1, std::memory_order_acq_rel);
         s = claim_.load(std::memory_order_acquire);
       }
