@@ -117,6 +117,8 @@ gemm_flags=(-std=c++17 -O3 -march=native -ffp-contract=off -pthread -I runtime -
 gemm_ok=1
 g++ "${gemm_flags[@]}" -DRNNC_DNNL -lopenblas -ldnnl 2>/dev/null || g++ "${gemm_flags[@]}" -lopenblas 2>/dev/null || gemm_ok=0
 dnnl_ref="n/a"
+# The larger of two rates (decimals, so not [ -gt ]).
+larger() { awk -v a="$1" -v b="$2" 'BEGIN { print (b + 0 > a + 0) ? b : a }'; }
 # oneDNN's rate on one shape: the best of three processes (a first one read 188 GFLOP/s where the
 # next two read 258, 2026-11-28).
 dnnl_rate() {
@@ -124,7 +126,7 @@ dnnl_rate() {
   for _ in 1 2 3; do
     r=$("$w/gemm_vs_blas" --dnnl "$@")
     [ "$r" = n/a ] && { echo n/a; return; }
-    best=$(awk -v a="$best" -v b="$r" 'BEGIN { print (b + 0 > a + 0) ? b : a }')
+    best=$(larger "$best" "$r")
   done
   echo "$best"
 }
@@ -138,7 +140,7 @@ for _ in 1 2 3; do
   [ "$r" -gt "$big" ] && big=$r
   if [ "$dnnl_ref" != n/a ]; then
     r=$("$w/gemm_vs_blas" --dnnl 128 1024 1024)
-    if [ "$r" = n/a ]; then dnnl_ref=n/a; else dnnl_ref=$(awk -v a="$dnnl_ref" -v b="$r" 'BEGIN { print (b + 0 > a + 0) ? b : a }'); fi
+    if [ "$r" = n/a ]; then dnnl_ref=n/a; else dnnl_ref=$(larger "$dnnl_ref" "$r"); fi
   fi
 done
 # FLOPs per row: forward, weight gradient and input gradient of every product but rnn0's one-hot input:
