@@ -230,4 +230,21 @@ struct DeviceOutput {
   }
 };
 
+// The inference steps of every recurrent kind on the device: a dense input
+// ([n][IN] on the device), one character, or one character a sample, each
+// into the kind's recur(x, one-hot). The device has one set of step kernels,
+// so the fused forms are the same calls.
+template <class Layer>
+struct RecurrentSteps {
+  void step(const real* x) { layer().recur(x, {}); }
+  void step(int c) { layer().recur(nullptr, {c, nullptr}); }
+  void step(const Symbol* cs) { layer().recur(nullptr, {0, cs}); }
+  void step_fused(const real* x) { step(x); }
+  void step_fused(int c) { step(c); }
+  void step_fused(const Symbol* cs) { step(cs); }
+
+ private:
+  Layer& layer() { return static_cast<Layer&>(*this); }
+};
+
 }  // namespace rnnc::cuda

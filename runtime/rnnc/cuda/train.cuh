@@ -16,6 +16,8 @@
 #include <dlfcn.h>
 
 #include <cstdio>
+#include <iterator>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -383,6 +385,47 @@ struct TrainDense {
     }
     RNNC_CUDA_LAUNCHED();
   }
+};
+
+// The training passes that the gated kinds ([lstm], [gru]) share: their
+// input sub-layers u[k] run over all time steps as one product each, around
+// the kind's recurrence, which steps through time (forward_recurrent) and
+// back (backward_recurrent, which leaves each gate's -dL/d(pre-activation)
+// in dz[k], the input sub-layers' deltas). Train: the kind's buffers (w[G],
+// u[G], h with the zero state in slot 0, delta, dz[G]), built from the layer.
+template <class Layer, class Train>
+struct GatedTraining {
+  std::unique_ptr<Train> t;
+  void train_begin() { t.reset(new Train(layer())); }
+  std::vector<TrainDense*> train_dense() {
+    std::vector<TrainDense*> v;
+    for (auto& d : t->w) v.push_back(&d);
+    for (auto& d : t->u) v.push_back(&d);
+    return v;
+  }
+  const real* train_output() { return t->h.data() + Train::step; }
+  real* delta() { return t->delta.data(); }
+  void clear_delta() { t->delta.zero(); }
+
+  // x: the previous layer's output (const real*) or the characters (const Symbol*).
+  template <class X>
+  void forward(const X* x) {
+    for (auto& d : t->u) d.template forward<Act::Linear>(0, Train::rows, x);
+    layer().forward_recurrent();
+  }
+  void backward(const real* x, real* dx) {
+    layer().backward_recurrent();
+    for (size_t k = 0; k < std::size(t->u); ++k)
+      t->u[k].template backward<Act::Linear>(0, Train::rows, t->dz[k].data(), x, dx);
+  }
+  void backward(const Symbol* chars) {
+    layer().backward_recurrent();
+    for (size_t k = 0; k < std::size(t->u); ++k)
+      t->u[k].template backward<Act::Linear>(0, Train::rows, t->dz[k].data(), chars);
+  }
+
+ private:
+  Layer& layer() { return static_cast<Layer&>(*this); }
 };
 
 // The sub-layers in training of all the layers (each kind's train_dense()), for the update and the copies.

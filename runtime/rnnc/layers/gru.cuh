@@ -105,10 +105,56 @@ __global__ void train_reset_backward(TrainStep s, const float* dforgot, float* d
   s.dz[R][e] = dforgot[e] * s.prev[e] * r * (1 - r);
   dprev[e] += dforgot[e] * r;
 }
+// The buffers of a layer's training on the device (the class's training section).
+template <int H, int STEPS, int STREAMS>
+struct Train {
+  static constexpr int steps = STEPS, streams = STREAMS, rows = STEPS * STREAMS;
+  static constexpr size_t step = size_t(STREAMS) * H, all = size_t(rows) * H;
+  cuda::TrainDense w[3], u[3];
+  cuda::DeviceArray h;                   // (steps + 1) x streams x H; slot 0 is the zero initial state
+  cuda::DeviceArray zg, rg, hh, forgot;  // gates, candidate, r * h_{t-1}: rows x H
+  cuda::DeviceArray delta;               // -dL/dh_t for every step, filled by the next layer
+  cuda::DeviceArray dz[3], wd[3], dh, dprev, dforgot;
+  explicit Train(GruParams& l)
+      : h(all + step), zg(all), rg(all), hh(all), forgot(all), delta(all), dh(step), dprev(step), dforgot(step) {
+    DenseParams* wp[3] = {&l.wz, &l.wr, &l.wh};
+    DenseParams* up[3] = {&l.uz, &l.ur, &l.uh};
+    for (int k = 0; k < 3; ++k) {
+      w[k].bind(*wp[k], rows, streams);
+      u[k].bind(*up[k], rows, streams);
+      dz[k].resize(all);
+      wd[k].resize(all);
+    }
+  }
+  TrainStep at(int t) {
+    const size_t o = t * step;
+    TrainStep s;
+    for (int k = 0; k < 3; ++k) {
+      s.wy[k] = w[k].y.data() + o;
+      s.uy[k] = u[k].y.data() + o;
+      s.dz[k] = dz[k].data() + o;
+    }
+    s.prev = h.data() + o;
+    s.hn = h.data() + o + step;
+    s.zg = zg.data() + o;
+    s.rg = rg.data() + o;
+    s.hh = hh.data() + o;
+    s.forgot = forgot.data() + o;
+    s.delta = delta.data() + o;
+    return s;
+  }
+};
 }  // namespace gru_cuda
 
 template <int IN, int H, bool TANH, int STEPS, int STREAMS>
-struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, GruParams {
+struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda>
+    : cuda::DeviceOutput,
+      GruParams,
+      cuda::RecurrentSteps<Gru<IN, H, TANH, STEPS, STREAMS, Cuda>>,
+      cuda::GatedTraining<Gru<IN, H, TANH, STEPS, STREAMS, Cuda>, gru_cuda::Train<H, STEPS, STREAMS>> {
+  using Train = gru_cuda::Train<H, STEPS, STREAMS>;
+  friend struct cuda::RecurrentSteps<Gru>;
+  friend struct cuda::GatedTraining<Gru, Train>;
   static constexpr int kIn = IN, kOut = H, kSublayers = 6;
   Gru(const std::string& name, bool batch_norm) : GruParams(name, IN, H, batch_norm) {}
 
@@ -135,13 +181,6 @@ struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, GruParams {
   }
   void reset_state() { h.zero(); }
 
-  // x: [n][IN] on the device; c: the one-hot character (cs: one per sample).
-  void step(const real* x) { recur(x, {}); }
-  void step(int c) { recur(nullptr, {c, nullptr}); }
-  void step(const Symbol* cs) { recur(nullptr, {0, cs}); }
-  void step_fused(const real* x) { step(x); }
-  void step_fused(int c) { step(c); }
-  void step_fused(const Symbol* cs) { step(cs); }
   void copy() { out.copy_from(h.data(), h.size()); }
 
   // ---- persistent generation (cuda/persistent.cuh): two phases a step ----
@@ -197,80 +236,14 @@ struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, GruParams {
     list.add(p.update);
   }
 
-  // ---- Training on the device (train): gru.h's training as cuda::TrainDense passes ----
+  // ---- Training on the device (train): gru.h's training as cuda::TrainDense passes (cuda::GatedTraining) ----
   // The input (u*) sub-layers run over all time steps as one product each;
   // the recurrent (w*) ones step through time; their weight gradients are one
   // product each over the whole sequence. The state starts at zero in every batch.
-  struct Train {
-    static constexpr int steps = STEPS, streams = STREAMS, rows = STEPS * STREAMS;
-    static constexpr size_t step = size_t(STREAMS) * H, all = size_t(rows) * H;
-    cuda::TrainDense w[3], u[3];
-    cuda::DeviceArray h;                  // (steps + 1) x streams x H; slot 0 is the zero initial state
-    cuda::DeviceArray zg, rg, hh, forgot;  // gates, candidate, r * h_{t-1}: rows x H
-    cuda::DeviceArray delta;              // -dL/dh_t for every step, filled by the next layer
-    cuda::DeviceArray dz[3], wd[3], dh, dprev, dforgot;
-    explicit Train(Gru& l)
-        : h(all + step), zg(all), rg(all), hh(all), forgot(all), delta(all), dh(step), dprev(step), dforgot(step) {
-      DenseParams* wp[3] = {&l.wz, &l.wr, &l.wh};
-      DenseParams* up[3] = {&l.uz, &l.ur, &l.uh};
-      for (int k = 0; k < 3; ++k) {
-        w[k].bind(*wp[k], rows, streams);
-        u[k].bind(*up[k], rows, streams);
-        dz[k].resize(all);
-        wd[k].resize(all);
-      }
-    }
-    gru_cuda::TrainStep at(int t) {
-      const size_t o = t * step;
-      gru_cuda::TrainStep s;
-      for (int k = 0; k < 3; ++k) {
-        s.wy[k] = w[k].y.data() + o;
-        s.uy[k] = u[k].y.data() + o;
-        s.dz[k] = dz[k].data() + o;
-      }
-      s.prev = h.data() + o;
-      s.hn = h.data() + o + step;
-      s.zg = zg.data() + o;
-      s.rg = rg.data() + o;
-      s.hh = hh.data() + o;
-      s.forgot = forgot.data() + o;
-      s.delta = delta.data() + o;
-      return s;
-    }
-  };
-  std::unique_ptr<Train> t;
-  void train_begin() { t.reset(new Train(*this)); }
-  std::vector<cuda::TrainDense*> train_dense() {
-    std::vector<cuda::TrainDense*> v;
-    for (auto& d : t->w) v.push_back(&d);
-    for (auto& d : t->u) v.push_back(&d);
-    return v;
-  }
-  const real* train_output() { return t->h.data() + Train::step; }
-  real* delta() { return t->delta.data(); }
-  void clear_delta() { t->delta.zero(); }
-
-  void forward(const real* x) {
-    for (auto& d : t->u) d.template forward<Act::Linear>(0, Train::rows, x);
-    forward_recurrent();
-  }
-  void forward(const Symbol* chars) {
-    for (auto& d : t->u) d.template forward<Act::Linear>(0, Train::rows, chars);
-    forward_recurrent();
-  }
-  void backward(const real* x, real* dx) {
-    backward_recurrent();
-    for (int k = 0; k < 3; ++k) t->u[k].template backward<Act::Linear>(0, Train::rows, t->dz[k].data(), x, dx);
-  }
-  void backward(const Symbol* chars) {
-    backward_recurrent();
-    for (int k = 0; k < 3; ++k) t->u[k].template backward<Act::Linear>(0, Train::rows, t->dz[k].data(), chars);
-  }
-
  private:
   void forward_recurrent() {
     using namespace gru_cuda;
-    Train& L = *t;
+    Train& L = *this->t;
     constexpr size_t step = Train::step;
     const int blocks = cuda::point_blocks(step);
     cuda::zero_device(L.h.data(), step);
@@ -290,7 +263,7 @@ struct Gru<IN, H, TANH, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, GruParams {
   // Back through time; leaves -dL/d(pre-activation) of z, r and the candidate in dz, the input sub-layers' deltas.
   void backward_recurrent() {
     using namespace gru_cuda;
-    Train& L = *t;
+    Train& L = *this->t;
     constexpr size_t step = Train::step;
     const int blocks = cuda::point_blocks(step);
     L.dh.zero();

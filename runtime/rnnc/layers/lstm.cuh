@@ -93,10 +93,56 @@ __global__ void train_gates_backward(TrainStep s, const float* dh_next, float* d
   s.dz[F][e] = d * s.c[e] * f * (1 - f);
   dc[e] = d * f;
 }
+// The buffers of a layer's training on the device (the class's training section).
+template <int H, int STEPS, int STREAMS>
+struct Train {
+  static constexpr int steps = STEPS, streams = STREAMS, rows = STEPS * STREAMS;
+  static constexpr size_t step = size_t(STREAMS) * H, all = size_t(rows) * H;
+  cuda::TrainDense w[4], u[4];
+  cuda::DeviceArray h, c;     // (steps + 1) x streams x H; slot 0 is the zero initial state
+  cuda::DeviceArray gate[4];  // activated gates, rows x H
+  cuda::DeviceArray tc;       // tanh(c_t)
+  cuda::DeviceArray delta;    // -dL/dh_t for every step, filled by the next layer
+  cuda::DeviceArray dz[4], wd[4], dh, dc, dprev;
+  explicit Train(LstmParams& l) : h(all + step), c(all + step), tc(all), delta(all), dh(step), dc(step), dprev(step) {
+    DenseParams* wp[4] = {&l.wi, &l.wf, &l.wo, &l.wg};
+    DenseParams* up[4] = {&l.ui, &l.uf, &l.uo, &l.ug};
+    for (int k = 0; k < 4; ++k) {
+      w[k].bind(*wp[k], rows, streams);
+      u[k].bind(*up[k], rows, streams);
+      gate[k].resize(all);
+      dz[k].resize(all);
+      wd[k].resize(all);
+    }
+  }
+  TrainStep at(int t) {
+    const size_t o = t * step;
+    TrainStep s;
+    for (int k = 0; k < 4; ++k) {
+      s.wy[k] = w[k].y.data() + o;
+      s.uy[k] = u[k].y.data() + o;
+      s.gate[k] = gate[k].data() + o;
+      s.dz[k] = dz[k].data() + o;
+    }
+    s.c = c.data() + o;
+    s.cn = c.data() + o + step;
+    s.tc = tc.data() + o;
+    s.hn = h.data() + o + step;
+    s.delta = delta.data() + o;
+    return s;
+  }
+};
 }  // namespace lstm_cuda
 
 template <int IN, int H, int STEPS, int STREAMS>
-struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, LstmParams {
+struct Lstm<IN, H, STEPS, STREAMS, Cuda>
+    : cuda::DeviceOutput,
+      LstmParams,
+      cuda::RecurrentSteps<Lstm<IN, H, STEPS, STREAMS, Cuda>>,
+      cuda::GatedTraining<Lstm<IN, H, STEPS, STREAMS, Cuda>, lstm_cuda::Train<H, STEPS, STREAMS>> {
+  using Train = lstm_cuda::Train<H, STEPS, STREAMS>;
+  friend struct cuda::RecurrentSteps<Lstm>;
+  friend struct cuda::GatedTraining<Lstm, Train>;
   static constexpr int kIn = IN, kOut = H, kSublayers = 8;
   Lstm(const std::string& name, bool batch_norm) : LstmParams(name, IN, H, batch_norm) {}
 
@@ -125,13 +171,6 @@ struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, LstmParams {
     cell.zero();
   }
 
-  // x: [n][IN] on the device; c: the one-hot character (cs: one per sample).
-  void step(const real* x) { recur(x, {}); }
-  void step(int c) { recur(nullptr, {c, nullptr}); }
-  void step(const Symbol* cs) { recur(nullptr, {0, cs}); }
-  void step_fused(const real* x) { step(x); }
-  void step_fused(int c) { step(c); }
-  void step_fused(const Symbol* cs) { step(cs); }
   void copy() { out.copy_from(h.data(), h.size()); }
 
   // ---- persistent generation (cuda/persistent.cuh): one phase a step ----
@@ -175,80 +214,14 @@ struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, LstmParams {
     list.add(p.gates);
   }
 
-  // ---- Training on the device (train): lstm.h's training as cuda::TrainDense passes ----
+  // ---- Training on the device (train): lstm.h's training as cuda::TrainDense passes (cuda::GatedTraining) ----
   // The input (u*) sub-layers run over all time steps as one product each;
   // the recurrent (w*) ones step through time, then one kernel computes the
   // gates and the state; their weight gradients are one product each over
   // the whole sequence. The state starts at zero in every batch.
-  struct Train {
-    static constexpr int steps = STEPS, streams = STREAMS, rows = STEPS * STREAMS;
-    static constexpr size_t step = size_t(STREAMS) * H, all = size_t(rows) * H;
-    cuda::TrainDense w[4], u[4];
-    cuda::DeviceArray h, c;     // (steps + 1) x streams x H; slot 0 is the zero initial state
-    cuda::DeviceArray gate[4];  // activated gates, rows x H
-    cuda::DeviceArray tc;       // tanh(c_t)
-    cuda::DeviceArray delta;    // -dL/dh_t for every step, filled by the next layer
-    cuda::DeviceArray dz[4], wd[4], dh, dc, dprev;
-    explicit Train(Lstm& l) : h(all + step), c(all + step), tc(all), delta(all), dh(step), dc(step), dprev(step) {
-      DenseParams* wp[4] = {&l.wi, &l.wf, &l.wo, &l.wg};
-      DenseParams* up[4] = {&l.ui, &l.uf, &l.uo, &l.ug};
-      for (int k = 0; k < 4; ++k) {
-        w[k].bind(*wp[k], rows, streams);
-        u[k].bind(*up[k], rows, streams);
-        gate[k].resize(all);
-        dz[k].resize(all);
-        wd[k].resize(all);
-      }
-    }
-    lstm_cuda::TrainStep at(int t) {
-      const size_t o = t * step;
-      lstm_cuda::TrainStep s;
-      for (int k = 0; k < 4; ++k) {
-        s.wy[k] = w[k].y.data() + o;
-        s.uy[k] = u[k].y.data() + o;
-        s.gate[k] = gate[k].data() + o;
-        s.dz[k] = dz[k].data() + o;
-      }
-      s.c = c.data() + o;
-      s.cn = c.data() + o + step;
-      s.tc = tc.data() + o;
-      s.hn = h.data() + o + step;
-      s.delta = delta.data() + o;
-      return s;
-    }
-  };
-  std::unique_ptr<Train> t;
-  void train_begin() { t.reset(new Train(*this)); }
-  std::vector<cuda::TrainDense*> train_dense() {
-    std::vector<cuda::TrainDense*> v;
-    for (auto& d : t->w) v.push_back(&d);
-    for (auto& d : t->u) v.push_back(&d);
-    return v;
-  }
-  const real* train_output() { return t->h.data() + Train::step; }
-  real* delta() { return t->delta.data(); }
-  void clear_delta() { t->delta.zero(); }
-
-  void forward(const real* x) {
-    for (auto& d : t->u) d.template forward<Act::Linear>(0, Train::rows, x);
-    forward_recurrent();
-  }
-  void forward(const Symbol* chars) {
-    for (auto& d : t->u) d.template forward<Act::Linear>(0, Train::rows, chars);
-    forward_recurrent();
-  }
-  void backward(const real* x, real* dx) {
-    backward_recurrent();
-    for (int k = 0; k < 4; ++k) t->u[k].template backward<Act::Linear>(0, Train::rows, t->dz[k].data(), x, dx);
-  }
-  void backward(const Symbol* chars) {
-    backward_recurrent();
-    for (int k = 0; k < 4; ++k) t->u[k].template backward<Act::Linear>(0, Train::rows, t->dz[k].data(), chars);
-  }
-
  private:
   void forward_recurrent() {
-    Train& L = *t;
+    Train& L = *this->t;
     constexpr size_t step = Train::step;
     cuda::zero_device(L.h.data(), step);
     cuda::zero_device(L.c.data(), step);
@@ -261,7 +234,7 @@ struct Lstm<IN, H, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, LstmParams {
 
   // Back through time; leaves -dL/d(gate pre-activation) of every row in dz, the input sub-layers' deltas.
   void backward_recurrent() {
-    Train& L = *t;
+    Train& L = *this->t;
     constexpr size_t step = Train::step;
     L.dh.zero();
     L.dc.zero();

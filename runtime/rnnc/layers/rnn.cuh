@@ -47,7 +47,9 @@ __global__ void state_sum(const float* a, const float* s, const float* prev, flo
 }  // namespace rnn_cuda
 
 template <int IN, int H, Act A, bool SHORTCUT, int STEPS, int STREAMS>
-struct Rnn<IN, H, A, SHORTCUT, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, RnnParams {
+struct Rnn<IN, H, A, SHORTCUT, STEPS, STREAMS, Cuda>
+    : cuda::DeviceOutput, RnnParams, cuda::RecurrentSteps<Rnn<IN, H, A, SHORTCUT, STEPS, STREAMS, Cuda>> {
+  friend struct cuda::RecurrentSteps<Rnn>;
   static constexpr int kIn = IN, kOut = H, kSublayers = 3;
   Rnn(const std::string& name, bool batch_norm) : RnnParams(name, IN, H, batch_norm) {}
 
@@ -69,13 +71,6 @@ struct Rnn<IN, H, A, SHORTCUT, STEPS, STREAMS, Cuda> : cuda::DeviceOutput, RnnPa
   }
   void reset_state() { h.zero(); }
 
-  // x: [n][IN] on the device; c: the one-hot character (cs: one per sample).
-  void step(const real* x) { recur(x, {}); }
-  void step(int c) { recur(nullptr, {c, nullptr}); }
-  void step(const Symbol* cs) { recur(nullptr, {0, cs}); }
-  void step_fused(const real* x) { step(x); }
-  void step_fused(int c) { step(c); }
-  void step_fused(const Symbol* cs) { step(cs); }
   void dense() { cuda::dense_forward<A>(d_output, h.data(), {}, y, n); }
   void dense_folded() { dense(); }
 
