@@ -38,8 +38,10 @@ cfgval() { tr -d ' \t\r' < "$cfg" | sed -n "s/^$1=//p" | head -1; }
 name=$(basename "$cfg" .train.cfg)
 # The batch-1 twin for `valid`: the same model, one stream of one step.
 sed -e 's/^batch *=.*/batch=1/' -e 's/^time_steps *=.*/time_steps=1/' "$cfg" > "$w/$name.cfg"
-"$rnnc" "$cfg" -o "$w/$name.train" 2>/dev/null
-"$rnnc" "$w/$name.cfg" -o "$w/$name" 2>/dev/null
+# build CFG OUT: rnnc's messages are shown only where it fails.
+build() { "$rnnc" "$1" -o "$2" 2>"$w/rnnc.log" || { cat "$w/rnnc.log" >&2; echo "bench/time_to_quality.sh: rnnc failed on $1" >&2; exit 1; }; }
+build "$cfg" "$w/$name.train"
+build "$w/$name.cfg" "$w/$name"
 
 echo "rnnc: training $cfg for $seconds s" >&2
 rm -rf "$w/backup"
