@@ -72,7 +72,7 @@ gen_rates() {
       read -r n p <<< "$spec"
       l=$len; [ "$n" -gt 1 ] && l=$((len / 4))
       r=$(steady_rate1 $((n * (l - 10))) "$l" "$w/rnn" generate "$w/rnn.weights" -srand 1 -n "$n" -precision "$p")
-      [ "$r" -gt "${rate[$spec]}" ] && rate[$spec]=$r
+      if [ "$r" -gt "${rate[$spec]}" ]; then rate[$spec]=$r; fi  # an if: a false test ending the function would stop the bench (set -e)
     done
   done
 }
