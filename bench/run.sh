@@ -58,6 +58,12 @@ steady_rate1() {
   t2=$(now)
   awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$chars" 'BEGIN { printf "%.0f", n / ((c - b) - (b - a)) }'
 }
+# One try of generate's total chars/s: PROGRAM N PRECISION (N > 1 on a quarter of the length).
+gen_try() {
+  local l=$len
+  [ "$2" -gt 1 ] && l=$((len / 4))
+  steady_rate1 $(($2 * (l - 10))) "$l" "$1" generate "$w/rnn.weights" -srand 1 -n "$2" -precision "$3"
+}
 # generate's total chars/s for every precision and sample count at once: three rounds, each
 # measuring every figure once in turn, the best of each figure's three. The ratios between
 # figures (bf16 against fp32, int8 against bf16) then compare tries taken in the same
@@ -65,13 +71,12 @@ steady_rate1() {
 # speed drifts. Usage: gen_rates SPEC... (SPEC: "N PRECISION"); sets rate[SPEC].
 declare -A rate
 gen_rates() {
-  local spec n p l r
+  local spec n p r
   for spec in "$@"; do rate[$spec]=0; done
   for _ in 1 2 3; do
     for spec in "$@"; do
       read -r n p <<< "$spec"
-      l=$len; [ "$n" -gt 1 ] && l=$((len / 4))
-      r=$(steady_rate1 $((n * (l - 10))) "$l" "$w/rnn" generate "$w/rnn.weights" -srand 1 -n "$n" -precision "$p")
+      r=$(gen_try "$w/rnn" "$n" "$p")
       if [ "$r" -gt "${rate[$spec]}" ]; then rate[$spec]=$r; fi  # an if: a false test ending the function would stop the bench (set -e)
     done
   done
@@ -255,12 +260,11 @@ if [ -n "$baseline" ]; then
   # Both programs' steady chars/s for one generate figure: five tries, each of the
   # baseline's then ours, the best of each (the least disturbed try is the program's own speed).
   pair_gen() {  # N PRECISION
-    local n=$1 l=$len best_old=0 best_new=0 r
-    [ "$n" -gt 1 ] && l=$((len / 4))
+    local best_old=0 best_new=0 r
     for _ in 1 2 3 4 5; do
-      r=$(steady_rate1 $((n * (l - 10))) "$l" "$w/base_rnn" generate "$w/rnn.weights" -srand 1 -n "$n" -precision "$2")
+      r=$(gen_try "$w/base_rnn" "$1" "$2")
       [ "$r" -gt "$best_old" ] && best_old=$r
-      r=$(steady_rate1 $((n * (l - 10))) "$l" "$w/rnn" generate "$w/rnn.weights" -srand 1 -n "$n" -precision "$2")
+      r=$(gen_try "$w/rnn" "$1" "$2")
       [ "$r" -gt "$best_new" ] && best_new=$r
     done
     echo "$best_new $best_old"
